@@ -1,0 +1,41 @@
+"""Test functions for optimizers: Rosenbrock's valley and ill-conditioned quadratics.
+
+Every function takes a float64 array ``x`` of shape (d,) and returns a float; its ``*_grad``
+returns an array of shape (d,).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def rosenbrock(x, a=1.0, b=1.0):
+    """``(a - x0)**2 + b * (x1 - x0**2)**2``.
+
+    The default a=1, b=1 is the seed material's variant; the classic banana valley is b=100.
+    x: (2,) -> float. Minimum 0 at (a, a**2).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return float((a - x[0]) ** 2 + b * (x[1] - x[0] ** 2) ** 2)
+
+
+def rosenbrock_grad(x, a=1.0, b=1.0):
+    """Analytic gradient of :func:`rosenbrock`. x: (2,) -> (2,)."""
+    x = np.asarray(x, dtype=np.float64)
+    inner = x[1] - x[0] ** 2
+    return np.array([-2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, 2.0 * b * inner])
+
+
+def quadratic(x, H):
+    """``0.5 * x @ H @ x`` for a symmetric matrix H (d, d); x: (d,) -> float."""
+    x = np.asarray(x, dtype=np.float64)
+    return float(0.5 * x @ H @ x)
+
+
+def quadratic_grad(x, H):
+    """Gradient ``H @ x`` of :func:`quadratic`; x: (d,) -> (d,)."""
+    return np.asarray(H, dtype=np.float64) @ np.asarray(x, dtype=np.float64)
+
+
+def ravine(condition=25.0):
+    """A 2-d ill-conditioned quadratic: returns H = diag(1, condition)."""
+    return np.diag([1.0, float(condition)])

@@ -1,0 +1,107 @@
+"""What the harness knows about one graded function: its reference, its cases, its mistakes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+DEFAULT_ATOL = 1e-10
+DEFAULT_RTOL = 1e-8
+
+
+@dataclass
+class Case:
+    """One input to a graded function.
+
+    ``label`` is what a student reads in the report ("x=(2, 2), b=100"); ``args``/``kwargs``
+    are passed to the function (copies: the harness never hands the same object twice).
+    ``atol``/``rtol`` override the exercise's tolerance for this case only.
+    """
+
+    label: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    weight: float = 1.0
+    atol: float | None = None
+    rtol: float | None = None
+
+
+@dataclass
+class Mistake:
+    """A plausible wrong implementation and the feedback to give when a student's output matches it.
+
+    ``fn`` has the graded function's signature; ``message`` names the mistake in the words a
+    student understands ("divides by eps instead of 2*eps").
+    """
+
+    name: str
+    message: str
+    fn: Callable
+
+
+@dataclass
+class Exercise:
+    """A graded function.
+
+    - ``visible`` / ``hidden``: functions returning the list of cases (built on demand, seeded).
+    - ``run(fn, case)``: how to call the function and what to compare (default ``fn(*args, **kwargs)``);
+      optimizers use it to run several steps, torch exercises to turn a model into numbers.
+    - ``forbidden``: other callables (e.g. ``torch.optim.Adam.step``) whose use inside the student's
+      function counts as delegating the exercise; the reference itself is always forbidden.
+    - ``frozen_inputs``: whether arguments must come back unchanged (the course convention).
+    """
+
+    name: str
+    lesson: str
+    reference: Callable
+    points: float
+    visible: Callable[[], Sequence[Case]]
+    hidden: Callable[[], Sequence[Case]]
+    mistakes: Sequence[Mistake] = ()
+    atol: float = DEFAULT_ATOL
+    rtol: float = DEFAULT_RTOL
+    run: Callable[[Callable, Case], Any] | None = None
+    forbidden: Sequence[Callable] = ()
+    frozen_inputs: bool = True
+    time_limit: float = 2.0
+
+    def call(self, fn: Callable, case: Case) -> Any:
+        if self.run is not None:
+            return self.run(fn, case)
+        return fn(*case.args, **case.kwargs)
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry (names are unique across the course)."""
+    if exercise.name in _REGISTRY and _REGISTRY[exercise.name] is not exercise:
+        raise ValueError(f"exercise {exercise.name!r} is registered twice")
+    _REGISTRY[exercise.name] = exercise
+    return exercise
+
+
+def get_exercise(name: str) -> Exercise:
+    """Look an exercise up by the name of the function students write."""
+    if name not in _REGISTRY:
+        _load_catalogues()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"no graded exercise is called {name!r}; known: {known}") from None
+
+
+def all_exercises() -> list[Exercise]:
+    _load_catalogues()
+    return sorted(_REGISTRY.values(), key=lambda e: (e.lesson, e.name))
+
+
+def _load_catalogues() -> None:
+    import importlib
+    import pkgutil
+
+    import coursekit.exercises as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{info.name}")

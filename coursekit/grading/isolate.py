@@ -1,0 +1,186 @@
+"""Run one call of student code with its output captured, its time bounded and its delegation seen.
+
+Nothing the student's code prints, warns or writes to stderr reaches the cell's own streams
+(nbgrader gives 0 to a grade cell with any stderr output); it is returned as text instead.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import os
+import random
+import signal
+import sys
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+
+class CaseTimeout(BaseException):
+    """Raised inside student code when a case runs past its time limit.
+
+    A BaseException so that a student's ``except Exception`` cannot swallow it.
+    """
+
+
+@dataclass
+class Outcome:
+    value: Any = None
+    error: BaseException | None = None
+    output: str = ""
+    delegated: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise CaseTimeout(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _captured():
+    """Collect sys.stdout, sys.stderr, warnings and C-level writes to fd 2 into one buffer."""
+    buffer = io.StringIO()
+    fd_file = None
+    saved_fd = None
+    try:
+        sys.stderr.flush()
+        fd_file = tempfile.TemporaryFile()
+        saved_fd = os.dup(2)
+        os.dup2(fd_file.fileno(), 2)
+    except (OSError, AttributeError, ValueError):
+        fd_file, saved_fd = None, None
+    with warnings.catch_warnings(record=True) as caught, \
+            contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        warnings.simplefilter("always")
+        try:
+            yield buffer
+        finally:
+            for w in caught:
+                buffer.write(f"{w.category.__name__}: {w.message}\n")
+            if saved_fd is not None:
+                os.dup2(saved_fd, 2)
+                os.close(saved_fd)
+                fd_file.seek(0)
+                buffer.write(fd_file.read().decode("utf-8", "replace"))
+                fd_file.close()
+
+
+class _Tripwire:
+    """Notes calls to forbidden functions (by code object, or identity for builtins)."""
+
+    def __init__(self, forbidden: Iterable[Callable]):
+        self.codes = {}
+        self.others = {}
+        for fn in forbidden:
+            fn = getattr(fn, "__func__", fn)
+            code = getattr(fn, "__code__", None)
+            label = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+            if code is not None:
+                self.codes[id(code)] = (code, label)  # by identity: equal code objects are not the same function
+            else:
+                self.others[id(fn)] = label
+        self.hits: list[str] = []
+
+    def __call__(self, frame, event, arg):
+        if event == "call":
+            label = self.codes.get(id(frame.f_code), (None, None))[1]
+        elif event == "c_call":
+            label = self.others.get(id(arg))
+        else:
+            return
+        if label and label not in self.hits:
+            self.hits.append(label)
+
+    @contextlib.contextmanager
+    def armed(self):
+        if not self.codes and not self.others:
+            yield
+            return
+        previous = sys.getprofile()
+        sys.setprofile(self)
+        try:
+            yield
+        finally:
+            sys.setprofile(previous)
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed every global RNG a student might use, so grading is deterministic."""
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+        torch.manual_seed(seed)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def run_isolated(call: Callable[[], Any], *, time_limit: float, forbidden: Iterable[Callable] = ()) -> Outcome:
+    """Call ``call()`` with output captured, time bounded and forbidden calls recorded."""
+    import time
+
+    wire = _Tripwire(forbidden)
+    outcome = Outcome()
+    seed_everything(0)
+    start = time.perf_counter()
+    with _captured() as buffer:
+        try:
+            with _time_limit(time_limit), wire.armed():
+                outcome.value = call()
+        except (Exception, CaseTimeout) as exc:  # student code may raise anything
+            outcome.error = exc
+    outcome.seconds = time.perf_counter() - start
+    outcome.output = buffer.getvalue()
+    outcome.delegated = wire.hits
+    return outcome
+
+
+def snapshot(value: Any) -> Any:
+    """A deep copy to compare against after the call (torch modules and tensors included)."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # some objects cannot be copied; they are then not checked
+        return _UNCOPYABLE
+
+
+_UNCOPYABLE = object()
+
+
+def changed(before: Any, after: Any) -> bool:
+    """True if ``after`` differs from its earlier snapshot ``before``."""
+    if before is _UNCOPYABLE:
+        return False
+    if isinstance(before, np.ndarray):
+        return not (isinstance(after, np.ndarray) and before.shape == after.shape
+                    and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, dict):
+        return not isinstance(after, dict) or before.keys() != after.keys() or any(
+            changed(before[k], after[k]) for k in before)
+    if isinstance(before, (list, tuple)):
+        return len(before) != len(after) or any(changed(b, a) for b, a in zip(before, after))
+    try:
+        import torch
+        if isinstance(before, torch.Tensor):
+            return not torch.equal(before, after) if before.shape == after.shape else True
+    except ImportError:  # pragma: no cover
+        pass
+    return False

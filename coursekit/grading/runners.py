@@ -1,0 +1,37 @@
+"""Ways to call a graded function that are shared by several lessons."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .exercise import Case
+
+
+def optimizer_steps(fn: Callable, case: Case) -> np.ndarray:
+    """Run a functional optimizer for several steps; return the parameters after each step.
+
+    ``case.args = (params0, grads)`` where ``grads`` is a sequence of gradient arrays, or a
+    callable ``grad(params) -> array`` with ``case.kwargs["n_steps"]``; every other keyword is a
+    hyper-parameter. The state starts as ``{}`` and is threaded through the calls as returned.
+    Output shape: ``(n_steps, *params0.shape)``.
+    """
+    params, grads = case.args
+    hyper = dict(case.kwargs)
+    n_steps = hyper.pop("n_steps", None)
+    if callable(grads):
+        grad_at = grads
+        steps = range(n_steps)
+    else:
+        steps = range(len(grads))
+        grad_at = None
+    state: dict = {}
+    trajectory = []
+    for t in steps:
+        g = grad_at(params) if grad_at is not None else grads[t]
+        params, state = fn(params, g, state, **hyper)
+        if not isinstance(state, dict):
+            raise TypeError(f"step {t + 1} returned state of type {type(state).__name__}; "
+                            "return (new_params, state) with state a dict")
+        trajectory.append(np.array(params, copy=True))
+    return np.stack(trajectory)

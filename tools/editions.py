@@ -1,0 +1,63 @@
+"""The three editions of a lesson, derived from its source notebook.
+
+- release/: nbgrader generate_assignment (stubs, hidden tests removed), see build_release.py;
+- notebooks/: the reading edition: solutions kept (markers removed), hidden tests removed,
+  grade cells dropped, executed with outputs stored; see build_notebooks.py.
+"""
+from __future__ import annotations
+
+import copy
+import pathlib
+import re
+
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "source"
+RELEASE = ROOT / "release"
+NOTEBOOKS = ROOT / "notebooks"
+
+_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.M | re.S)
+_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+
+def lessons() -> list[str]:
+    """Lesson names (``01_gradients``, ...) in course order."""
+    return sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def source_path(lesson: str) -> pathlib.Path:
+    return SOURCE / lesson / f"{lesson}.ipynb"
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def solution_code(cell) -> str:
+    """A solution cell's code with the BEGIN/END SOLUTION marker lines removed."""
+    return _MARKER.sub("", cell.source)
+
+
+def reading_edition(nb) -> nbformat.NotebookNode:
+    """Solutions kept, hidden tests and grade cells removed, outputs cleared, nbgrader metadata dropped."""
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") and cell.cell_type == "code" and not meta.get("solution"):
+            continue  # a hidden grade cell: nothing for a reader
+        cell.metadata.pop("nbgrader", None)
+        if cell.cell_type == "code":
+            cell.source = _MARKER.sub("", _HIDDEN.sub("", cell.source)).rstrip("\n")
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def graded_cells(nb) -> dict[str, float]:
+    """``{grade_id: points}`` of the autograded test cells."""
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+            for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"}
