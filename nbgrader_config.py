@@ -8,7 +8,7 @@ c = get_config()  # noqa: F821 - provided by nbgrader
 c.CourseDirectory.course_id = "optim-nn"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # Lessons are created in the gradebook on first use; students on first autograde.
-c.CourseDirectory.create_assignment = True
+c.GenerateAssignment.create_assignment = True
 c.Autograde.create_student = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 # Generous per-cell limit: the harness bounds every case itself; this only stops a runaway kernel.

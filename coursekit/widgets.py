@@ -14,7 +14,7 @@ def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
 
     sliders: ``{"lr": (low, high, step, initial)}``; static: ``{"lr": [values...]}`` the values
     drawn side by side when there is no widget front-end (reading edition, autograding).
-    Returns the ipywidgets object, or the static figure.
+    Displays the explorer and returns nothing (so a trailing call does not display it twice).
     """
     if not is_static():
         try:
@@ -39,7 +39,7 @@ def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
             box = widgets.VBox([widgets.HBox(ui.children[:-1]), out])
             display(box)
             ui.update()
-            return box
+            return None
     combos = [dict(zip(static, values)) for values in product(*static.values())]
     fig, axes = plt.subplots(1, len(combos), figsize=(4.2 * len(combos), 3.8), squeeze=False)
     for ax, values in zip(axes[0], combos):
@@ -47,4 +47,3 @@ def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
     if title:
         fig.suptitle(title + " (static view: run the notebook for the slider)")
     fig.tight_layout()
-    return fig

@@ -61,3 +61,14 @@ def graded_cells(nb) -> dict[str, float]:
     """``{grade_id: points}`` of the autograded test cells."""
     return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
             for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"}
+
+
+def tool_env() -> dict:
+    """The environment for nbgrader/jupyter subprocesses: this interpreter's bin first on PATH
+    (nbgrader runs ``alembic`` from PATH when it opens a gradebook)."""
+    import os
+    import sys
+
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env

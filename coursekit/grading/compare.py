@@ -113,8 +113,8 @@ def show(value: Any, width: int = 300) -> str:
         text = np.array2string(value, precision=8, threshold=12, edgeitems=3, max_line_width=100)
         if value.ndim > 1 or value.size > 6:
             text = f"array(shape={value.shape}, dtype={value.dtype}) {text}"
-    elif isinstance(value, float):
-        text = repr(value)
+    elif isinstance(value, (float, np.floating)):
+        text = repr(float(value))
     elif isinstance(value, dict):
         text = "{" + ", ".join(f"{k!r}: {show(v, width // 2)}" for k, v in value.items()) + "}"
     elif isinstance(value, (list, tuple)) and len(value) <= 8:

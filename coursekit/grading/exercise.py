@@ -82,26 +82,42 @@ def register(exercise: Exercise) -> Exercise:
 
 
 def get_exercise(name: str) -> Exercise:
-    """Look an exercise up by the name of the function students write."""
+    """Look an exercise up by its name (usually the name of the function students write)."""
+    failed = {}
     if name not in _REGISTRY:
-        _load_catalogues()
+        failed = _load_catalogues(stop_at=name)
     try:
         return _REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
-        raise KeyError(f"no graded exercise is called {name!r}; known: {known}") from None
+        broken = "".join(f"; catalogue {m} failed to load: {e!r}" for m, e in failed.items())
+        raise KeyError(f"no graded exercise is called {name!r}; known: {known}{broken}") from None
 
 
 def all_exercises() -> list[Exercise]:
-    _load_catalogues()
+    """Every exercise of the course; raises if any lesson's catalogue fails to load."""
+    failed = _load_catalogues()
+    if failed:
+        module, error = next(iter(failed.items()))
+        raise ImportError(f"catalogue {module} failed to load") from error
     return sorted(_REGISTRY.values(), key=lambda e: (e.lesson, e.name))
 
 
-def _load_catalogues() -> None:
+def _load_catalogues(stop_at: str | None = None) -> dict[str, Exception]:
+    """Import the lesson catalogues in course order, each on its own: a broken lesson does not
+    stop the others from being graded. Returns the modules that failed, with their errors."""
     import importlib
     import pkgutil
 
     import coursekit.exercises as pkg
 
-    for info in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"{pkg.__name__}.{info.name}")
+    failed = {}
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        module = f"{pkg.__name__}.{info.name}"
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # reported by get_exercise / all_exercises, never silently dropped
+            failed[module] = exc
+        if stop_at is not None and stop_at in _REGISTRY:
+            break
+    return failed

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from .compare import Mismatch, compare, show
 from .exercise import Case, Exercise, get_exercise
 from .isolate import changed, run_isolated, snapshot
@@ -70,11 +72,20 @@ def _match_mistake(ex: Exercise, case: Case, expected: Any, received: Any, atol:
         outcome = run_isolated(lambda m=mistake: ex.call(m.fn, _fresh(case)), time_limit=ex.time_limit)
         if outcome.error is not None:
             continue
-        same_as_student = type(outcome.value) is type(received) and \
+        same_as_student = _kind(outcome.value) == _kind(received) and \
             compare(outcome.value, received, atol, rtol, strict=False) is None
         if same_as_student and compare(expected, outcome.value, atol, rtol) is not None:
             return mistake.name
     return None
+
+
+def _kind(value: Any) -> str:
+    """What sort of value this is, for telling a mistake's output from the student's."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return "number"
+    if isinstance(value, np.ndarray):
+        return "number" if value.shape == () else f"ndarray {value.dtype}"
+    return f"{type(value).__module__}.{type(value).__name__}"
 
 
 def _describe_error(exc: BaseException) -> str:

@@ -1,0 +1,138 @@
+"""nbgrader end to end, with nbgrader's own commands in a throw-away course directory.
+
+Three students per lesson: `solution` (the source solutions: full marks), `blank` (the release
+notebook untouched: 0) and `mistakes` (a known mistake planted in every exercise: each grade cell
+earns exactly what the harness gives that mistake, and the feedback names it). Then
+generate_feedback and export, checked against the gradebook.
+"""
+import csv
+import html
+import importlib
+import re
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import nbgrader
+from coursekit.grading import evaluate, get_exercise
+from tools.editions import graded_cells, lessons, nbgrader_meta, solution_code, source_path
+
+LESSONS = lessons()
+STUDENTS = ("solution", "blank", "mistakes")
+_GRADE_CALL = re.compile(r'grade\(\s*"([^"]+)"\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)')
+
+
+def _importable(mistake):
+    fn = mistake.fn
+    module = importlib.import_module(fn.__module__)
+    return getattr(module, fn.__name__, None) is fn
+
+
+def plan(lesson):
+    """For each solution cell: the code planted by the `mistakes` student; for each grade cell:
+    the score it must get, and the messages its feedback must show."""
+    src = nbformat.read(source_path(lesson), as_version=4)
+    planted, expected, messages, pending = {}, {}, {}, []
+    for cell in src.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and cell.cell_type == "code":
+            pending.append(meta["grade_id"])
+        elif meta.get("grade") and cell.cell_type == "code":
+            calls = _GRADE_CALL.findall(cell.source)
+            assert calls, f"{meta['grade_id']}: no grade(...) call"
+            lines, score, shown = [], 0.0, []
+            for key, fn_name in calls:
+                ex = get_exercise(key)
+                mistake = next(m for m in ex.mistakes if _importable(m))
+                lines.append(f"from {mistake.fn.__module__} import {mistake.fn.__name__} as {fn_name}")
+                score += evaluate(key, mistake.fn).score
+                shown.append(mistake.message)
+            assert pending, f"{meta['grade_id']} has no solution cell before it"
+            planted[pending[-1]] = "\n".join(lines)
+            for grade_id in pending[:-1]:
+                planted.setdefault(grade_id, None)
+            pending = []
+            expected[meta["grade_id"]] = round(score, 2)
+            messages[meta["grade_id"]] = shown
+    return planted, expected, messages
+
+
+def _submission(release_nb, source_nb, student, planted):
+    nb = nbformat.from_dict(release_nb)
+    solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in source_nb.cells
+                 if nbgrader_meta(c).get("solution")}
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if not nbgrader_meta(cell).get("solution"):
+            continue
+        if student == "solution":
+            cell.source = solutions[grade_id]
+        elif student == "mistakes":
+            cell.source = planted.get(grade_id) or solutions[grade_id]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    plans = {}
+    for lesson in LESSONS:
+        plans[lesson] = plan(lesson)
+        release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
+        source = nbformat.read(source_path(lesson), as_version=4)
+        for student in STUDENTS:
+            folder = course / "submitted" / student / lesson
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(_submission(release, source, student, plans[lesson][0]), str(folder / f"{lesson}.ipynb"))
+        nbgrader(course, "autograde", lesson)
+        nbgrader(course, "generate_feedback", lesson)
+    nbgrader(course, "export")
+    return plans
+
+
+def _scores(course, lesson, student):
+    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+        nb = gb.find_submission_notebook(lesson, lesson, student)
+        return {g.name: g.score for g in nb.grades if g.cell_type == "code" and g.auto_score is not None}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_solution_gets_full_marks(course, graded, lesson):
+    points = graded_cells(nbformat.read(source_path(lesson), as_version=4))
+    assert _scores(course, lesson, "solution") == points
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_blank_release_gets_zero(course, graded, lesson):
+    scores = _scores(course, lesson, "blank")
+    assert scores and all(s == 0 for s in scores.values()), scores
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_planted_mistakes_lose_exactly_their_points_and_are_named(course, graded, lesson):
+    _, expected, messages = graded[lesson]
+    points = graded_cells(nbformat.read(source_path(lesson), as_version=4))
+    scores = _scores(course, lesson, "mistakes")
+    assert scores == pytest.approx(expected, abs=1e-9)
+    assert all(scores[g] < points[g] for g in points), "a planted mistake kept full marks"
+    feedback = (course / "feedback" / "mistakes" / lesson / f"{lesson}.html").read_text()
+    for grade_id, shown in messages.items():
+        for message in shown:
+            assert html.escape(message, quote=False) in feedback or html.escape(message) in feedback, \
+                f"{grade_id}: the feedback does not name the mistake {message!r}"
+
+
+@pytest.mark.e2e
+def test_export_csv_holds_the_scores(course, graded):
+    rows = list(csv.DictReader(open(course / "grades.csv")))
+    for lesson in LESSONS:
+        points = graded_cells(nbformat.read(source_path(lesson), as_version=4))
+        _, expected, _ = graded[lesson]
+        want = {"solution": sum(points.values()), "blank": 0.0, "mistakes": sum(expected.values())}
+        for student, total in want.items():
+            row = next(r for r in rows if r["assignment"] == lesson and r["student_id"] == student)
+            assert float(row["score"]) == pytest.approx(total, abs=1e-6), (lesson, student)
+            assert float(row["max_score"]) == pytest.approx(sum(points.values()))
