@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# nbgrader and jupyter run helpers (alembic, jupyter-*) from PATH: the venv's bin comes first
+export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test release notebooks check-sync clean-venv
+.PHONY: lab test release notebooks grade book bench clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +29,18 @@ release: $(STAMP)
 ## make notebooks: regenerate the executed reading edition notebooks/ from source/
 notebooks: $(STAMP)
 	$(BIN)/python -m tools.build_notebooks
+
+## make grade LESSON=01_gradients [WORKERS=2]: autograde every submission of a lesson (sandboxed, parallel)
+grade: $(STAMP)
+	$(BIN)/python -m tools.grade $(LESSON) $(if $(WORKERS),--workers $(WORKERS))
+
+## make book: build the static reading-edition site from notebooks/
+book: $(STAMP)
+	$(BIN)/python -m tools.build_book
+
+## make bench: time every lesson, autograding and hidden tests; prints a table, writes bench-results/
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 clean-venv:
 	rm -rf $(VENV)
