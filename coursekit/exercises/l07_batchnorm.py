@@ -1,0 +1,338 @@
+"""Lesson 07 (batch normalization): cases and known mistakes.
+
+Three graded exercises on two functions:
+
+- ``batchnorm_forward``: training mode, the normalised output of several batches;
+- ``batchnorm_forward[eval]``: the same function, its running statistics across training batches
+  and its eval mode (the output with running statistics, and a state left unchanged);
+- ``batchnorm_backward``: graded on the cache made by the ``batchnorm_forward`` written next to
+  it (a layer's pair shares its cache format, whatever the student chose).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from coursekit.batchnorm import batchnorm_backward, batchnorm_forward
+from coursekit.grading import Case, Exercise, Mistake, register
+
+LESSON = "07_batchnorm"
+
+
+def _forbidden():
+    import torch
+    import torch.nn.functional as F
+    return [F.batch_norm, torch.batch_norm, torch.autograd.grad, torch.autograd.backward]
+
+
+# --- a parametrised wrong implementation (never the reference) -----------------------------
+
+def _bn(x, gamma, beta, state, training, momentum, eps, *, norm_with_running=False, unbiased_norm=False,
+        eps_outside=False, feature_axis=False, swap_affine=False, biased_running=False,
+        momentum_reversed=False, eval_updates=False, eval_batch_stats=False, var_starts_zero=False):
+    x = np.asarray(x, dtype=np.float64)
+    n, c = x.shape
+    rm = np.array(state.get("running_mean", np.zeros(c)), dtype=np.float64)
+    rv = np.array(state.get("running_var", np.zeros(c) if var_starts_zero else np.ones(c)), dtype=np.float64)
+    axis = 1 if feature_axis else 0
+    mean = x.mean(axis=axis, keepdims=True)
+    var_b = x.var(axis=axis, keepdims=True)
+    var_u = x.var(axis=axis, ddof=1, keepdims=True)
+    if training or eval_batch_stats:
+        use_mean, use_var = (rm, rv) if norm_with_running else (mean, var_u if unbiased_norm else var_b)
+    else:
+        use_mean, use_var = rm, rv
+    std = np.sqrt(use_var) + eps if eps_outside else np.sqrt(use_var + eps)
+    x_hat = (x - use_mean) / std
+    out = beta * x_hat + gamma if swap_affine else gamma * x_hat + beta
+    new = dict(state)
+    if training or eval_updates:
+        bm, bv = x.mean(axis=0), x.var(axis=0, ddof=0 if biased_running else 1)
+        if momentum_reversed:
+            rm, rv = momentum * rm + (1 - momentum) * bm, momentum * rv + (1 - momentum) * bv
+        else:
+            rm, rv = (1 - momentum) * rm + momentum * bm, (1 - momentum) * rv + momentum * bv
+    new["running_mean"], new["running_var"] = rm, rv
+    cache = {"x_hat": x_hat, "gamma": np.asarray(gamma, dtype=np.float64), "inv_std": 1.0 / std,
+             "training": bool(training)}
+    return out, cache, new
+
+
+def _mistake_forward(**flags):
+    def wrong(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+        return _bn(x, gamma, beta, state, training, momentum, eps, **flags)
+    return wrong
+
+
+# --- running several batches through a student's function ----------------------------------
+
+def _call(fn, x, gamma, beta, state, training, hyper, where):
+    result = fn(x, gamma, beta, state, training=training, **hyper)
+    if not isinstance(result, tuple) or len(result) != 3:
+        raise TypeError(f"{where}: batchnorm_forward must return a tuple (out, cache, state), "
+                        f"got {type(result).__name__}")
+    out, cache, new_state = result
+    if not isinstance(new_state, dict):
+        raise TypeError(f"{where}: the third value returned must be the state dict, "
+                        f"got {type(new_state).__name__}")
+    return out, new_state
+
+
+def _stats(state, c):
+    """The running statistics of a returned state; missing keys read as the start values 0 and 1."""
+    mean = state.get("running_mean", np.zeros(c))
+    var = state.get("running_var", np.ones(c))
+    return mean, var
+
+
+def run_training(fn, case):
+    """args = (batches, gamma, beta, state): the batches go through in training mode, the state
+    threaded from call to call. Result: {"out of batch k": out_k}."""
+    batches, gamma, beta, state = case.args
+    result = {}
+    for k, x in enumerate(batches, 1):
+        out, state = _call(fn, x, gamma, beta, state, True, case.kwargs, f"batch {k}")
+        result[f"out of batch {k}"] = out
+    return result
+
+
+def run_running_stats(fn, case):
+    """args = (calls, gamma, beta, state) with calls a list of (x, training). Result: the running
+    statistics after every call and the output of every eval-mode call."""
+    calls, gamma, beta, state = case.args
+    result = {}
+    for k, (x, training) in enumerate(calls, 1):
+        mode = "train" if training else "eval"
+        out, state = _call(fn, x, gamma, beta, state, training, case.kwargs, f"call {k} ({mode})")
+        mean, var = _stats(state, np.shape(x)[1])
+        if not training:
+            result[f"call {k} ({mode}): out"] = out
+        result[f"call {k} ({mode}): running_mean"] = mean
+        result[f"call {k} ({mode}): running_var"] = var
+    return result
+
+
+def _forward_beside(fn):
+    """The ``batchnorm_forward`` defined next to ``fn`` (the student's own), else the reference."""
+    forward = getattr(fn, "__globals__", {}).get("batchnorm_forward")
+    return forward if callable(forward) else batchnorm_forward
+
+
+def run_backward(fn, case):
+    """args = (x, gamma, beta, dout) with kwargs training, state, eps: the cache comes from the
+    batchnorm_forward written next to ``fn``; result (dx, dgamma, dbeta)."""
+    x, gamma, beta, dout = case.args
+    kw = dict(case.kwargs)
+    training = kw.pop("training", True)
+    state = kw.pop("state", {})
+    forward = _forward_beside(fn)
+    try:
+        _, cache, _ = forward(x, gamma, beta, state, training=training, **kw)
+    except Exception as exc:
+        raise RuntimeError("batchnorm_backward is graded with the cache made by your batchnorm_forward, "
+                           f"which raised {type(exc).__name__}: {exc}. Finish batchnorm_forward first.") from None
+    grads = fn(dout, cache)
+    if not isinstance(grads, tuple) or len(grads) != 3:
+        raise TypeError(f"batchnorm_backward must return a tuple (dx, dgamma, dbeta), got {type(grads).__name__}")
+    return grads
+
+
+# --- data ----------------------------------------------------------------------------------
+
+def _affine(rng, c):
+    return rng.normal(1.0, 0.5, size=c), rng.normal(0.0, 0.5, size=c)
+
+
+def _batches(rng, k, n, c, loc=0.0, scale=1.0):
+    return [rng.normal(loc, scale, size=(n, c)) for _ in range(k)]
+
+
+def _state(rng, c):
+    return {"running_mean": rng.normal(size=c), "running_var": rng.uniform(0.5, 2.0, size=c)}
+
+
+# --- batchnorm_forward (training) ------------------------------------------------------------
+
+def _train_cases(hidden):
+    if not hidden:
+        x = np.array([[1.0, 2.0], [3.0, -2.0], [5.0, 6.0], [7.0, 0.0]])
+        return [Case("x a (4, 2) batch, gamma=1, beta=0, state={}", ([x], np.ones(2), np.zeros(2), {})),
+                Case("the same batch, gamma=(2, 0.5), beta=(1, -1), state={}",
+                     ([x], np.array([2.0, 0.5]), np.array([1.0, -1.0]), {})),
+                Case("x a (3, 1) batch, eps=0.1", ([np.array([[0.0], [1.0], [2.0]])], np.ones(1), np.zeros(1), {}),
+                     {"eps": 0.1})]
+    rng = np.random.default_rng(70)
+    g, b = _affine(rng, 4)
+    cases = [
+        Case("3 batches (8, 4), mean 5, std 3, running state not zero", (_batches(rng, 3, 8, 4, 5.0, 3.0), g, b,
+                                                                         _state(rng, 4))),
+        Case("2 batches (16, 3), momentum=0.5, eps=1e-3, running state not zero",
+             (_batches(rng, 2, 16, 3, -2.0, 0.5), *_affine(rng, 3), _state(rng, 3)), {"momentum": 0.5, "eps": 1e-3}),
+        Case("batch of 2 samples (the smallest torch allows), eps=0.5",
+             ([rng.normal(size=(2, 5))], *_affine(rng, 5), {}), {"eps": 0.5}),
+        Case("a constant feature (variance 0): eps keeps it finite",
+             ([np.column_stack([np.full(6, 3.0), rng.normal(size=6)])], *_affine(rng, 2), {})),
+        Case("large values: x ~ 1e3 + N(0, 1e-2), eps=1e-8",
+             ([1e3 + 1e-2 * rng.normal(size=(10, 3))], *_affine(rng, 3), _state(rng, 3)), {"eps": 1e-8}),
+    ]
+    for seed in (71, 72, 73):
+        r = np.random.default_rng(seed)
+        n, c = int(r.integers(3, 20)), int(r.integers(1, 7))
+        cases.append(Case(f"random: 2 batches ({n}, {c}), random gamma, beta and running state",
+                          (_batches(r, 2, n, c, r.normal(), r.uniform(0.5, 4)), *_affine(r, c), _state(r, c)),
+                          {"momentum": float(r.uniform(0.05, 0.9))}))
+    return cases
+
+
+register(Exercise(
+    name="batchnorm_forward", lesson=LESSON, reference=batchnorm_forward, points=4,
+    visible=lambda: _train_cases(False), hidden=lambda: _train_cases(True), run=run_training,
+    forbidden=_forbidden(),
+    mistakes=[
+        Mistake("running_stats_in_training", "in training mode normalise with the statistics of the batch, "
+                "not the running ones (those are for eval mode)", _mistake_forward(norm_with_running=True)),
+        Mistake("unbiased_normalisation", "the variance used to normalise is the biased one (divide by N, "
+                "np.var's default); the unbiased one (N - 1) only goes into running_var",
+                _mistake_forward(unbiased_norm=True)),
+        Mistake("eps_outside_sqrt", "eps goes inside the square root: (x - mean) / sqrt(var + eps)",
+                _mistake_forward(eps_outside=True)),
+        Mistake("feature_axis", "the statistics are per feature, over the batch: mean and var along axis=0 "
+                "(one value per column), not along axis=1", _mistake_forward(feature_axis=True)),
+        Mistake("swapped_affine", "gamma scales and beta shifts: out = gamma * x_hat + beta",
+                _mistake_forward(swap_affine=True)),
+    ]))
+
+
+# --- batchnorm_forward[eval]: running statistics and eval mode --------------------------------
+
+def _eval_cases(hidden):
+    if not hidden:
+        x1 = np.array([[1.0, 2.0], [3.0, -2.0], [5.0, 6.0], [7.0, 0.0]])
+        x2 = np.array([[0.5, 1.0], [-0.5, 3.0]])
+        return [Case("one training batch from state={}, then eval on another batch",
+                     ([(x1, True), (x2, False)], np.ones(2), np.zeros(2), {})),
+                Case("eval straight from state={} (running mean 0, running var 1), gamma=2, beta=1",
+                     ([(x2, False)], np.full(2, 2.0), np.ones(2), {})),
+                Case("two training batches, momentum=0.5",
+                     ([(x1, True), (x1[::-1] * 2.0, True)], np.ones(2), np.zeros(2), {}), {"momentum": 0.5})]
+    rng = np.random.default_rng(80)
+    cases = []
+    g, b = _affine(rng, 3)
+    calls = [(x, True) for x in _batches(rng, 4, 10, 3, 4.0, 2.0)] + [(rng.normal(4.0, 2.0, size=(5, 3)), False)]
+    cases.append(Case("4 training batches (10, 3), mean 4, std 2, from state={}, then eval", (calls, g, b, {})))
+    calls = [(x, True) for x in _batches(rng, 3, 6, 2, -1.0, 0.3)]
+    calls += [(rng.normal(size=(4, 2)), False), (rng.normal(size=(3, 2)), False), (rng.normal(size=(6, 2)), True)]
+    cases.append(Case("non-zero running state, momentum=0.3, eps=1e-3: train x3, eval x2, train",
+                      (calls, *_affine(rng, 2), _state(rng, 2)), {"momentum": 0.3, "eps": 1e-3}))
+    cases.append(Case("eval only, from a non-zero running state: nothing may change",
+                      ([(rng.normal(size=(5, 4)), False), (rng.normal(size=(2, 4)), False)], *_affine(rng, 4),
+                       _state(rng, 4))))
+    cases.append(Case("momentum=1: the running statistics become the last batch's",
+                      ([(rng.normal(2, 3, size=(7, 3)), True), (rng.normal(size=(3, 3)), False)], *_affine(rng, 3),
+                       _state(rng, 3)), {"momentum": 1.0}))
+    cases.append(Case("momentum=0: the running statistics never move",
+                      ([(rng.normal(2, 3, size=(7, 3)), True), (rng.normal(size=(3, 3)), False)], *_affine(rng, 3),
+                       _state(rng, 3)), {"momentum": 0.0}))
+    cases.append(Case("batches of 2 samples (unbiased variance divides by 1), then eval",
+                      ([(rng.normal(size=(2, 3)), True), (rng.normal(size=(2, 3)), True),
+                        (rng.normal(size=(4, 3)), False)], *_affine(rng, 3), {})))
+    for seed in (81, 82, 83):
+        r = np.random.default_rng(seed)
+        n, c = int(r.integers(3, 16)), int(r.integers(1, 6))
+        calls = [(x, True) for x in _batches(r, 5, n, c, r.normal(), r.uniform(0.5, 3))]
+        calls.append((r.normal(size=(n, c)), False))
+        cases.append(Case(f"random: 5 training batches ({n}, {c}), then eval, random momentum and state",
+                          (calls, *_affine(r, c), _state(r, c)), {"momentum": float(r.uniform(0.05, 0.5))}))
+    return cases
+
+
+register(Exercise(
+    name="batchnorm_forward[eval]", lesson=LESSON, reference=batchnorm_forward, points=4,
+    visible=lambda: _eval_cases(False), hidden=lambda: _eval_cases(True), run=run_running_stats,
+    forbidden=_forbidden(),
+    mistakes=[
+        Mistake("biased_running_var", "running_var averages the unbiased batch variance (divide by N - 1, "
+                "np.var(x, axis=0, ddof=1)), as torch does; the biased one is only for normalising",
+                _mistake_forward(biased_running=True)),
+        Mistake("momentum_reversed", "momentum is the weight of the new batch: running = (1 - momentum) * "
+                "running + momentum * batch_statistic (torch's convention, the opposite of the optimizers' beta)",
+                _mistake_forward(momentum_reversed=True)),
+        Mistake("eval_updates_state", "eval mode must leave the running statistics unchanged: update them "
+                "in training mode only", _mistake_forward(eval_updates=True)),
+        Mistake("eval_batch_stats", "eval mode normalises with the running statistics, not the statistics "
+                "of the batch it is given", _mistake_forward(eval_batch_stats=True)),
+        Mistake("var_starts_zero", "an empty state means running_mean = 0 and running_var = 1 "
+                "(torch's start), not a running variance of 0", _mistake_forward(var_starts_zero=True)),
+    ]))
+
+
+# --- batchnorm_backward -------------------------------------------------------------------
+
+def _bw(dout, cache, *, constant_stats=False, no_var_term=False, dgamma_no_xhat=False, swap=False,
+        no_gamma=False):
+    dout = np.asarray(dout, dtype=np.float64)
+    x_hat, gamma, inv_std = cache["x_hat"], cache["gamma"], cache["inv_std"]
+    n = dout.shape[0]
+    dgamma = dout.sum(axis=0) if dgamma_no_xhat else (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout if no_gamma else dout * gamma
+    if constant_stats or not cache["training"]:
+        dx = dx_hat * inv_std
+    elif no_var_term:
+        dx = inv_std * (dx_hat - dx_hat.mean(axis=0))
+    else:
+        dx = inv_std / n * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return (dx, dbeta, dgamma) if swap else (dx, dgamma, dbeta)
+
+
+def _mistake_backward(**flags):
+    def wrong(dout, cache):
+        return _bw(dout, cache, **flags)
+    return wrong
+
+
+def _bw_cases(hidden):
+    if not hidden:
+        x = np.array([[1.0, 2.0], [3.0, -2.0], [5.0, 6.0], [7.0, 0.0]])
+        dout = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0], [0.5, -0.5]])
+        return [Case("x a (4, 2) batch, gamma=1, beta=0, training", (x, np.ones(2), np.zeros(2), dout)),
+                Case("the same, gamma=(2, -0.5), beta=(1, 3)", (x, np.array([2.0, -0.5]), np.array([1.0, 3.0]), dout)),
+                Case("dout = 1 everywhere: dx is 0 (a constant shift is normalised away)",
+                     (x, np.array([1.5, 0.7]), np.zeros(2), np.ones((4, 2))))]
+    rng = np.random.default_rng(90)
+    cases = [
+        Case("(16, 5) batch, mean 3, std 2, eps=1e-3",
+             (rng.normal(3, 2, size=(16, 5)), *_affine(rng, 5), rng.normal(size=(16, 5))), {"eps": 1e-3}),
+        Case("batch of 2 samples", (rng.normal(size=(2, 3)), *_affine(rng, 3), rng.normal(size=(2, 3)))),
+        Case("a constant feature (variance 0): eps keeps it finite",
+             (np.column_stack([np.full(5, -1.0), rng.normal(size=5)]), *_affine(rng, 2), rng.normal(size=(5, 2)))),
+        Case("eval mode (training=False) from a non-zero running state: the statistics are constants",
+             (rng.normal(size=(6, 3)), *_affine(rng, 3), rng.normal(size=(6, 3))),
+             {"training": False, "state": _state(rng, 3)}),
+        Case("large dout (1e3) on a (8, 2) batch", (rng.normal(size=(8, 2)), *_affine(rng, 2),
+                                                   1e3 * rng.normal(size=(8, 2)))),
+    ]
+    for seed in (91, 92, 93, 94):
+        r = np.random.default_rng(seed)
+        n, c = int(r.integers(3, 24)), int(r.integers(1, 7))
+        cases.append(Case(f"random ({n}, {c}) batch, random gamma, beta and dout",
+                          (r.normal(r.normal(), r.uniform(0.5, 3), size=(n, c)), *_affine(r, c), r.normal(size=(n, c))),
+                          {"eps": float(10.0 ** r.uniform(-6, -2))}))
+    return cases
+
+
+register(Exercise(
+    name="batchnorm_backward", lesson=LESSON, reference=batchnorm_backward, points=5,
+    visible=lambda: _bw_cases(False), hidden=lambda: _bw_cases(True), run=run_backward,
+    forbidden=_forbidden(),
+    mistakes=[
+        Mistake("constant_statistics", "dx treats the batch mean and variance as constants (dout * gamma / std); "
+                "in training they depend on x, which adds the terms -sum(dx_hat) and -x_hat * sum(dx_hat * x_hat)",
+                _mistake_backward(constant_stats=True)),
+        Mistake("missing_variance_term", "dx misses the path through the variance: "
+                "the term - x_hat * sum(dx_hat * x_hat) / N", _mistake_backward(no_var_term=True)),
+        Mistake("dgamma_without_xhat", "dgamma = sum over the batch of dout * x_hat (gamma multiplies x_hat)",
+                _mistake_backward(dgamma_no_xhat=True)),
+        Mistake("swapped_dgamma_dbeta", "return (dx, dgamma, dbeta) in that order", _mistake_backward(swap=True)),
+        Mistake("missing_gamma", "the gradient reaching x_hat is dout * gamma: gamma is missing in dx",
+                _mistake_backward(no_gamma=True)),
+    ]))
