@@ -29,6 +29,10 @@ def _rb_ignores_ab(x, a=1.0, b=1.0):
     return float((1.0 - x[0]) ** 2 + (x[1] - x[0] ** 2) ** 2)
 
 
+def _rb_ignores_b(x, a=1.0, b=1.0):
+    return float((a - x[0]) ** 2 + (x[1] - x[0] ** 2) ** 2)
+
+
 def _rb_b100(x, a=1.0, b=1.0):
     return float((a - x[0]) ** 2 + 100.0 * (x[1] - x[0] ** 2) ** 2)
 
@@ -59,6 +63,8 @@ register(Exercise(
     mistakes=[
         Mistake("swapped_ab", "a and b are swapped: a is the target of x1, b weighs the valley term "
                 "(a - x1)^2 + b (x2 - x1^2)^2", _rb_swapped_ab),
+        Mistake("ignores_b", "the parameter b is ignored: the valley term is b * (x[1] - x[0]**2)**2",
+                _rb_ignores_b),
         Mistake("ignores_ab", "the parameters a and b are ignored (the formula always uses a=1, b=1)",
                 _rb_ignores_ab),
         Mistake("b100", "b is hard-coded to 100 (the classic Rosenbrock); use the argument b",
@@ -85,6 +91,11 @@ def _rbg_missing_two(x, a=1.0, b=1.0):
     return np.array([-2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, b * inner])
 
 
+def _rbg_ignores_b(x, a=1.0, b=1.0):
+    inner = x[1] - x[0] ** 2
+    return np.array([-2.0 * (a - x[0]) - 4.0 * x[0] * inner, 2.0 * inner])
+
+
 def _rbg_ignores_ab(x, a=1.0, b=1.0):
     inner = x[1] - x[0] ** 2
     return np.array([-2.0 * (1.0 - x[0]) - 4.0 * x[0] * inner, 2.0 * inner])
@@ -99,6 +110,8 @@ register(Exercise(
         Mistake("sign_first_term", "sign error: d/dx1 of (a - x1)^2 is -2 (a - x1), not +2 (a - x1)", _rbg_sign),
         Mistake("missing_two", "d/dx2 of b (x2 - x1^2)^2 is 2 b (x2 - x1^2): the factor 2 is missing",
                 _rbg_missing_two),
+        Mistake("ignores_b", "the parameter b is ignored: both components of the valley term carry the factor b",
+                _rbg_ignores_b),
         Mistake("ignores_ab", "the parameters a and b are ignored (the gradient is the one for a=1, b=1)",
                 _rbg_ignores_ab),
     ]))

@@ -155,8 +155,9 @@ def evaluate(name: str, fn: Callable, *, hidden: bool = True) -> Evaluation:
 
 def _case_text(ex: Exercise, r: CaseResult, verbose: bool) -> str:
     case = r.case
-    lines = [f"input: {case.label}"]
+    lines = []
     if verbose:
+        lines.append(f"input: {case.label}")
         names = _argument_names(ex, case)
         values = list(case.args) + list(case.kwargs.values())
         for n, v in zip(names, values):
