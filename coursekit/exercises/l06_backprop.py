@@ -280,19 +280,26 @@ def _ce_cases(hidden):
                      (np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 999.0]]), np.array([1, 2])))]
     cases = [_ce_case(f"random logits ({n}, {c}), seed {s}", s, n, c) for s, (n, c) in
              enumerate([(5, 3), (1, 4), (8, 10), (3, 2)], start=130)]
-    cases.append(_ce_case("logits of size 1e3, (6, 4)", 140, 6, 4, scale=1e3))
+    cases.append(_ce_case("logits of size 1e3, (6, 4): log(softmax) would be log(0)", 140, 6, 4, scale=1e3))
+    shifted = _ce_case("logits around 800, gaps of a few units: exp(800) overflows", 141, 5, 3)
+    shifted.args = (shifted.args[0] + 800.0, shifted.args[1])
+    cases.append(shifted)
     cases.append(Case("logits all -1e3 (uniform softmax)", (np.full((2, 5), -1e3), np.array([0, 4]))))
     cases.append(Case("confident and right: loss near 0", (np.array([[50.0, 0.0], [0.0, 50.0]]), np.array([0, 1]))))
     return cases
 
 
-def _ce(logits, y, *, stable=True, average=True, average_grad=True, sign=1.0, axis=1):
+def _ce(logits, y, *, stable=True, average=True, average_grad=True, sign=1.0, axis=1, log_of_softmax=False):
     n = logits.shape[0]
     z = logits - logits.max(axis=axis, keepdims=True) if stable else logits
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         e = np.exp(z)
         p = e / e.sum(axis=axis, keepdims=True)
-        loss = -np.log(p[np.arange(n), y]).sum()
+        if log_of_softmax:
+            loss = -np.log(p[np.arange(n), y]).sum()
+        else:
+            logp = z - np.log(e.sum(axis=axis, keepdims=True))
+            loss = -logp[np.arange(n), y].sum()
     onehot = np.zeros_like(p)
     onehot[np.arange(n), y] = 1.0
     grad = sign * (p - onehot)
@@ -301,6 +308,10 @@ def _ce(logits, y, *, stable=True, average=True, average_grad=True, sign=1.0, ax
 
 def _ce_unstable(logits, y):
     return _ce(logits, y, stable=False)
+
+
+def _ce_log_of_softmax(logits, y):
+    return _ce(logits, y, log_of_softmax=True)
 
 
 def _ce_sum(logits, y):
@@ -325,6 +336,9 @@ register(Exercise(
     mistakes=[
         Mistake("unstable", "exp overflows for logits around 1e3 (inf / inf = nan): subtract each row's maximum "
                 "before exponentiating; softmax does not change", _ce_unstable),
+        Mistake("log_of_softmax", "log(softmax) underflows: a class 1e3 below the best has probability "
+                "exp(-1000) = 0 in float64 and log(0) = -inf. Compute log-probabilities directly: "
+                "shifted - log(sum(exp(shifted)))", _ce_log_of_softmax),
         Mistake("not_averaged", "the loss and its gradient are summed over the batch; cross_entropy averages "
                 "(divide both by N)", _ce_sum),
         Mistake("grad_not_averaged", "the loss is a mean over the batch, so dlogits = (softmax - onehot) / N",
@@ -354,7 +368,9 @@ def _net_cases(hidden):
                 _net_case("N=1, D=2, H=4, C=2, seed 1", 1, 1, 2, 4, 2)]
     cases = [_net_case(f"random N={n}, D={d}, H={h}, C={c}, seed {s}", s, n, d, h, c)
              for s, (n, d, h, c) in enumerate([(6, 4, 8, 3), (10, 5, 3, 4), (2, 3, 6, 5)], start=150)]
-    cases.append(_net_case("large weights (scale 30): stable softmax needed", 160, 5, 4, 6, 3, scale=30.0))
+    big = _net_case("b2 around 800: exp(scores) overflows unless the row maximum is subtracted", 160, 5, 4, 6, 3)
+    big.args[0]["b2"] += 800.0
+    cases.append(big)
     zero = _net_case("a sample of zeros and b1 with zeros: pre-activations exactly 0 (relu'(0) = 0)", 170, 4, 3, 6, 3)
     params, X, y = zero.args
     params["b1"][::2] = 0.0
