@@ -1,0 +1,173 @@
+"""Lesson 07: batchnorm_forward / batchnorm_backward against torch.nn.BatchNorm1d in float64."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from coursekit.batchnorm import batchnorm_backward, batchnorm_forward
+from coursekit.grading import evaluate
+
+ATOL, RTOL = 1e-10, 1e-8
+
+
+def _torch_bn(c, gamma, beta, momentum, eps):
+    bn = torch.nn.BatchNorm1d(c, momentum=momentum, eps=eps).double()
+    with torch.no_grad():
+        bn.weight.copy_(torch.from_numpy(gamma))
+        bn.bias.copy_(torch.from_numpy(beta))
+    return bn
+
+
+@pytest.mark.parametrize("momentum, eps, n, c", [(0.1, 1e-5, 8, 3), (0.5, 1e-3, 2, 4), (0.03, 1e-2, 32, 1)])
+def test_training_then_eval_matches_torch_over_several_batches(momentum, eps, n, c):
+    rng = np.random.default_rng(7)
+    gamma, beta = rng.normal(1, 0.5, size=c), rng.normal(size=c)
+    bn = _torch_bn(c, gamma, beta, momentum, eps)
+    state = {}
+    for step in range(5):
+        x = rng.normal(3.0, 2.0, size=(n, c))
+        dout = rng.normal(size=(n, c))
+        bn.train()
+        bn.zero_grad()
+        xt = torch.tensor(x, requires_grad=True)
+        out_t = bn(xt)
+        out_t.backward(torch.from_numpy(dout))
+        x_before = x.copy()
+        out, cache, state = batchnorm_forward(x, gamma, beta, state, momentum=momentum, eps=eps)
+        dx, dgamma, dbeta = batchnorm_backward(dout, cache)
+        np.testing.assert_array_equal(x, x_before)
+        np.testing.assert_allclose(out, out_t.detach().numpy(), atol=ATOL, rtol=RTOL)
+        np.testing.assert_allclose(dx, xt.grad.numpy(), atol=ATOL, rtol=RTOL)
+        np.testing.assert_allclose(dgamma, bn.weight.grad.numpy(), atol=ATOL, rtol=RTOL)
+        np.testing.assert_allclose(dbeta, bn.bias.grad.numpy(), atol=ATOL, rtol=RTOL)
+        np.testing.assert_allclose(state["running_mean"], bn.running_mean.numpy(), atol=ATOL, rtol=RTOL)
+        np.testing.assert_allclose(state["running_var"], bn.running_var.numpy(), atol=ATOL, rtol=RTOL)
+
+    bn.eval()
+    x = rng.normal(size=(5, c))
+    dout = rng.normal(size=(5, c))
+    xt = torch.tensor(x, requires_grad=True)
+    bn.zero_grad()
+    out_t = bn(xt)
+    out_t.backward(torch.from_numpy(dout))
+    before = {k: v.copy() for k, v in state.items()}
+    out, cache, after = batchnorm_forward(x, gamma, beta, state, training=False, momentum=momentum, eps=eps)
+    np.testing.assert_allclose(out, out_t.detach().numpy(), atol=ATOL, rtol=RTOL)
+    dx, dgamma, dbeta = batchnorm_backward(dout, cache)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(dgamma, bn.weight.grad.numpy(), atol=ATOL, rtol=RTOL)
+    for key in before:  # eval changes nothing, in the returned state or the one passed in
+        np.testing.assert_array_equal(after[key], before[key])
+        np.testing.assert_array_equal(state[key], before[key])
+    np.testing.assert_allclose(after["running_var"], bn.running_var.numpy(), atol=ATOL, rtol=RTOL)
+
+
+def test_empty_state_is_torchs_start():
+    x = np.arange(6.0).reshape(3, 2)
+    out, _, state = batchnorm_forward(x, np.ones(2), np.zeros(2), {}, training=False)
+    np.testing.assert_allclose(out, x / np.sqrt(1 + 1e-5), rtol=1e-15)
+    np.testing.assert_array_equal(state["running_mean"], np.zeros(2))
+    np.testing.assert_array_equal(state["running_var"], np.ones(2))
+    _, _, state = batchnorm_forward(x, np.ones(2), np.zeros(2), {})
+    np.testing.assert_allclose(state["running_mean"], 0.1 * x.mean(axis=0), rtol=1e-15)
+    np.testing.assert_allclose(state["running_var"], 0.9 + 0.1 * x.var(axis=0, ddof=1), rtol=1e-15)
+
+
+def test_training_state_passed_in_is_not_modified():
+    state = {"running_mean": np.array([1.0, -1.0]), "running_var": np.array([2.0, 0.5])}
+    copy = {k: v.copy() for k, v in state.items()}
+    _, _, new = batchnorm_forward(np.random.default_rng(0).normal(size=(4, 2)), np.ones(2), np.zeros(2), state)
+    for key in copy:
+        np.testing.assert_array_equal(state[key], copy[key])
+        assert not np.array_equal(new[key], copy[key])
+
+
+def test_training_needs_two_samples_like_torch():
+    with pytest.raises(ValueError):
+        batchnorm_forward(np.ones((1, 3)), np.ones(3), np.zeros(3), {})
+    with pytest.raises(ValueError):
+        torch.nn.BatchNorm1d(3).double()(torch.ones(1, 3, dtype=torch.float64))
+
+
+# --- correct variants written differently get full marks --------------------------------------
+
+# What a student's notebook holds: both functions in one namespace, so the backward is graded
+# with the cache of the forward next to it (a cache the reference's backward could not read).
+STUDENT_CODE = """
+import numpy as np
+
+def batchnorm_forward(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    n, c = x.shape
+    out = np.empty_like(x)
+    mean_r = state.get("running_mean", np.zeros(c))
+    var_r = state.get("running_var", np.ones(c))
+    new_mean, new_var, std = np.empty(c), np.empty(c), np.empty(c)
+    for j in range(c):
+        col = x[:, j]
+        if training:
+            m = sum(col) / n
+            v = sum((col - m) ** 2) / n
+            new_mean[j] = mean_r[j] + momentum * (m - mean_r[j])
+            new_var[j] = var_r[j] + momentum * (v * n / (n - 1) - var_r[j])
+        else:
+            m, v = mean_r[j], var_r[j]
+            new_mean[j], new_var[j] = mean_r[j], var_r[j]
+        std[j] = np.sqrt(v + eps)
+        out[:, j] = gamma[j] * (col - m) / std[j] + beta[j]
+    cache = (x, gamma, std, training, None if training else mean_r)
+    return out, cache, {"running_mean": new_mean, "running_var": new_var, "num_batches_tracked": 1}
+
+
+def batchnorm_backward(dout, cache):
+    # the textbook chain rule through the mean and the variance, step by step
+    x, gamma, std, training, mean_r = cache
+    n = x.shape[0]
+    mu = x.mean(axis=0) if training else mean_r
+    x_hat = (x - mu) / std
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dbeta = np.sum(dout, axis=0)
+    dx_hat = dout * gamma
+    if not training:
+        return dx_hat / std, dgamma, dbeta
+    dvar = np.sum(dx_hat * (x - mu), axis=0) * -0.5 * std ** -3
+    dmu = np.sum(-dx_hat / std, axis=0) + dvar * np.mean(-2.0 * (x - mu), axis=0)
+    dx = dx_hat / std + dvar * 2.0 * (x - mu) / n + dmu / n
+    return dx, dgamma, dbeta
+"""
+
+
+def _student():
+    namespace = {}
+    exec(compile(STUDENT_CODE, "<student notebook>", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("name, fn", [("batchnorm_forward", "batchnorm_forward"),
+                                      ("batchnorm_forward[eval]", "batchnorm_forward"),
+                                      ("batchnorm_backward", "batchnorm_backward")])
+def test_correct_variants_get_full_marks(name, fn):
+    ev = evaluate(name, _student()[fn])
+    failed = [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.exercise.points, failed
+
+
+def test_backward_reports_a_broken_forward():
+    namespace = _student()
+    exec("def batchnorm_forward(*args, **kwargs):\n    raise NotImplementedError()", namespace)
+    ev = evaluate("batchnorm_backward", namespace["batchnorm_backward"], hidden=False)
+    assert ev.score == 0
+    assert all("Finish batchnorm_forward first" in r.problem for r in ev.results)
+
+
+def test_delegating_to_torch_earns_nothing():
+    def via_torch(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+        import torch.nn.functional as F
+        c = x.shape[1]
+        rm = torch.tensor(state.get("running_mean", np.zeros(c)))
+        rv = torch.tensor(state.get("running_var", np.ones(c)))
+        out = F.batch_norm(torch.tensor(x), rm, rv, torch.tensor(gamma), torch.tensor(beta), training, momentum, eps)
+        return out.numpy(), None, {"running_mean": rm.numpy(), "running_var": rv.numpy()}
+
+    ev = evaluate("batchnorm_forward", via_torch)
+    assert ev.score == 0 and ev.delegated
