@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## make lab: install if needed and open JupyterLab on the course
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## make test: install if needed and run the whole suite
 test: $(STAMP)
