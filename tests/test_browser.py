@@ -1,0 +1,280 @@
+"""What a student sees: JupyterLab in a real browser (headless Debian Chromium, driven by Playwright).
+
+A JupyterLab server from this environment runs on a free local port with a throw-away settings and
+workspace directory; the student notebook release/01_gradients/01_gradients.ipynb is opened
+(1) as shipped, where "Run All" stops at the first visible check with the harness's message, and
+(2) as a student's completed copy (the source solutions pasted into the stubs), where every cell
+runs, the figures show, the explorer's slider redraws its figure when dragged, and a wrong answer
+typed into an exercise gets the harness's message naming the likely mistake.
+
+Screenshots are saved in build/test-artifacts/browser/ (or $BROWSER_ARTIFACTS).
+Needs /usr/bin/chromium (Debian's `chromium`, installed by .ci/system-packages); skipped without it.
+Never downloads a browser.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nbformat
+import pytest
+
+from tools.editions import ROOT, nbgrader_meta, solution_code, source_path, tool_env
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (bash .ci/system-packages) "
+                "to run the browser tests", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+LESSON = "01_gradients"
+ARTIFACTS = pathlib.Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "build" / "test-artifacts" / "browser"))
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# the harness's message for the planted wrong answer (coursekit/exercises/l01_gradients.py, "b100")
+WRONG_ROSENBROCK = '''def rosenbrock(x, a=1.0, b=1.0):
+    """Rosenbrock's function, with b hard-coded (a wrong answer)."""
+    return float((a - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2)'''
+STARTUP_TIMEOUT = 90
+RUN_TIMEOUT = 120
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _completed(release_nb, source_nb):
+    """The release notebook with every stub replaced by the source's solution (a finished student)."""
+    nb = nbformat.from_dict(release_nb)
+    solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in source_nb.cells
+                 if nbgrader_meta(c).get("solution")}
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("solution"):
+            cell.source = solutions[nbgrader_meta(cell)["grade_id"]]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a free port serving copies of the lesson's student notebook."""
+    root = tmp_path_factory.mktemp("lab")
+    work = root / "course" / LESSON
+    work.mkdir(parents=True)
+    release = ROOT / "release" / LESSON / f"{LESSON}.ipynb"
+    shutil.copy(release, work / f"{LESSON}.ipynb")
+    completed = _completed(nbformat.read(release, as_version=4), nbformat.read(source_path(LESSON), as_version=4))
+    nbformat.write(completed, str(work / f"{LESSON}_completed.ipynb"))
+    settings = root / "settings"
+    for plugin, values in {
+        # no pop-up asking about news, no request to the internet
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        # every cell attached to the page, so the test can address cell i directly
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    }.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+    port, token = _free_port(), secrets.token_hex(16)
+    env = tool_env()
+    for name in ("COURSEKIT_STATIC", "NBGRADER_EXECUTION", "MPLBACKEND"):
+        env.pop(name, None)  # a student's kernel: widgets live, nothing skipped
+    env.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
+               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTER_CONFIG_DIR=str(root / "config"))
+    log = open(root / "jupyterlab.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root / 'course'}",
+         "--ServerApp.port_retries=0", "--allow-root", "--LabApp.expose_app_in_browser=True"],  # CI runs as root
+        cwd=root / "course", env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("JupyterLab did not start:\n" + (root / "jupyterlab.log").read_text()[-3000:])
+        time.sleep(0.5)
+    yield {"base": base, "token": token, "work": work}
+    try:  # shut down kernels and server cleanly, then make sure the process group is gone
+        req = urllib.request.Request(f"{base}/api/shutdown?token={token}", method="POST")
+        urllib.request.urlopen(req, timeout=10).close()
+        proc.wait(timeout=20)
+    except Exception:
+        pass
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _shot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _open(page, lab, name):
+    page.goto(f"{lab['base']}/lab/tree/{LESSON}/{name}?token={lab['token']}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=STARTUP_TIMEOUT * 1000)
+    # wait until the notebook's kernel is started and has answered (the app is exposed for that only)
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=STARTUP_TIMEOUT * 1000)
+    page.evaluate("""async () => {
+        const ctx = window.jupyterapp.shell.currentWidget.sessionContext;
+        await ctx.ready;
+        await ctx.session.kernel.info;
+    }""")
+    expect(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator")) \
+        .to_have_attribute("data-status", "idle", timeout=STARTUP_TIMEOUT * 1000)
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+
+
+def _menu(page, menu, item):
+    page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+def _run_all(page, cells):
+    """Run > Run All Cells, and make sure the kernel received it (a cell got a number or [*])."""
+    for attempt in range(3):
+        cells.first.click()  # the notebook is the active widget
+        _menu(page, "Run", "Run All Cells")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if any(p.strip() not in ("", "[ ]:") for p in cells.locator(".jp-InputArea-prompt").all_inner_texts()):
+                return
+            page.wait_for_timeout(200)
+        _shot(page, f"run_all_not_started_{attempt}")
+    pytest.fail("Run All Cells did not start the notebook")
+
+
+def _wait_until_done(page, cells):
+    """Wait until no cell is running or queued ([*]) and the kernel is idle."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    page.wait_for_timeout(500)
+    while time.monotonic() < deadline:
+        prompts = cells.locator(".jp-InputArea-prompt").all_inner_texts()
+        status = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator") \
+            .get_attribute("data-status")
+        if not any("*" in p for p in prompts) and status == "idle":
+            return prompts
+        page.wait_for_timeout(250)
+    pytest.fail(f"cells still running after {RUN_TIMEOUT} s")
+
+
+def _error_text(cell) -> str:
+    return "\n".join(cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts())
+
+
+def test_shipped_notebook_stops_at_the_first_check_with_the_harness_message(page, lab):
+    cells = _open(page, lab, f"{LESSON}.ipynb")
+    _run_all(page, cells)
+    prompts = _wait_until_done(page, cells)
+    errors = [i for i in range(cells.count()) if _error_text(cells.nth(i))]
+    assert errors, "running the untouched student notebook raised nothing"
+    first = cells.nth(errors[0])
+    first.scroll_into_view_if_needed()
+    _shot(page, "01_release_as_shipped_run_all")
+    text = _error_text(first)
+    assert 'check("rosenbrock", rosenbrock)' in first.locator(".jp-InputArea").inner_text()
+    assert "rosenbrock: visible check failed" in text, text
+    assert "not done yet" in text, text
+    assert prompts[errors[0] + 1].strip() in ("[ ]:", ""), "Run All went on past the failed check"
+
+
+def test_completed_notebook_runs_shows_figures_and_a_live_widget_and_catches_a_wrong_answer(page, lab):
+    cells = _open(page, lab, f"{LESSON}_completed.ipynb")
+    _run_all(page, cells)
+    prompts = _wait_until_done(page, cells)
+    assert all(p.strip().startswith("[") and p.strip()[1:-2].isdigit() for p, c in zip(prompts, range(len(prompts)))
+               if p.strip()), f"some code cell did not run: {prompts}"
+    errors = {i: _error_text(cells.nth(i))[:300] for i in range(cells.count()) if _error_text(cells.nth(i))}
+    assert not errors, f"the completed notebook shows errors or warnings: {errors}"
+
+    # figures: static plots rendered as images that the browser decoded
+    images = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img")
+    assert images.count() >= 3, f"{images.count()} images displayed"
+    sizes = images.evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
+    assert all(w > 100 and h > 100 for w, h in sizes), sizes
+    _shot(page, "02_completed_top")
+
+    # the explorer: a real ipywidgets slider whose Output holds a figure
+    widget = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox").first
+    widget.scroll_into_view_if_needed()
+    slider = widget.locator(".widget-hslider")
+    expect(slider).to_be_visible()
+    assert "log10_eps" in slider.inner_text()
+    readout = slider.locator(".widget-readout")
+    figure = widget.locator(".widget-output img")
+    expect(figure).to_have_count(1, timeout=30_000)
+    before_src, before_value = figure.get_attribute("src"), readout.inner_text()
+    _shot(page, "03_widget_before")
+
+    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(tb["x"] + 0.1 * tb["width"], hb["y"] + hb["height"] / 2, steps=10)
+    page.mouse.up()
+    expect(readout).not_to_have_text(before_value, timeout=10_000)
+    def number(text):  # the readout writes a Unicode minus sign
+        return float(text.replace("\u2212", "-"))
+    after_value = readout.inner_text()
+    assert number(after_value) < number(before_value) - 1, (before_value, after_value)
+    deadline = time.monotonic() + 30
+    while figure.count() != 1 or figure.get_attribute("src") == before_src:
+        assert time.monotonic() < deadline, "dragging the slider did not redraw the figure"
+        page.wait_for_timeout(200)
+    assert figure.evaluate("i => i.naturalWidth") > 100
+    _shot(page, "04_widget_after_drag")
+
+    # a wrong answer typed into exercise 1: the visible check names the likely mistake
+    solution = next(i for i in range(cells.count()) if "def rosenbrock(x" in cells.nth(i).inner_text())
+    check_cell = cells.nth(solution + 1)
+    editor = cells.nth(solution).locator(".cm-content")
+    editor.scroll_into_view_if_needed()
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(WRONG_ROSENBROCK)
+    page.keyboard.press("Shift+Enter")   # run the solution cell, move to the check
+    page.keyboard.press("Shift+Enter")   # run the visible check
+    _wait_until_done(page, cells)
+    expect(check_cell.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(1)
+    text = _error_text(check_cell)
+    check_cell.scroll_into_view_if_needed()
+    _shot(page, "05_wrong_answer_message")
+    assert "rosenbrock: visible check failed" in text, text
+    assert "expected" in text and "received" in text, text
+    assert "likely mistake: b is hard-coded to 100" in text, text
