@@ -2,7 +2,16 @@
 
 source/<lesson>/<lesson>.ipynb -> release/<lesson>/ (generate_assignment);
 submitted/<student>/<lesson>/ -> autograded/ -> feedback/ (autograde, generate_feedback).
+Autograding is hardened (coursekit/grading/autograde.py, docs/INSTRUCTORS.md): the kernel runs
+in a bubblewrap sandbox, survives kernels that die or hang, and every grade cell's score is
+re-judged outside the kernel; feedback never shows the hidden tests' source.
 """
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+
+from coursekit.grading.autograde import SafeExecute, VerifyGrades
+
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = "optim-nn"
@@ -11,5 +20,16 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.GenerateAssignment.create_assignment = True
 c.Autograde.create_student = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-# Generous per-cell limit: the harness bounds every case itself; this only stops a runaway kernel.
-c.Execute.timeout = 120
+
+# nbgrader's default pipeline with Execute replaced by SafeExecute (sandbox, dead/hung kernels)
+# and VerifyGrades right after it (scores judged outside the student's kernel).
+c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, IgnorePattern, ClearMetadataPreprocessor,
+                                       LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# "auto": sandboxed when bwrap works, a warning otherwise; "required" refuses to grade without it.
+c.SafeExecute.sandbox = "auto"
+c.SafeExecute.memory_limit_gb = 4.0
+# Per-cell limit: the harness bounds every case itself (2 s); this only stops a runaway cell.
+c.Execute.timeout = 60
+
+# Feedback shows every grade cell's report and score but not the hidden tests' source (nbgrader #917).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -11,7 +11,9 @@ import numpy as np
 
 from .compare import Mismatch, compare, show
 from .exercise import Case, Exercise, get_exercise
-from .isolate import changed, run_isolated, snapshot
+from . import wire
+from .isolate import changed, run_isolated, seed_everything, snapshot
+from ..runtime import is_autograding
 
 OUTPUT_SHOWN = 600  # characters of a student's captured output shown per case
 
@@ -91,6 +93,8 @@ def _kind(value: Any) -> str:
 def _describe_error(exc: BaseException) -> str:
     if isinstance(exc, NotImplementedError):
         return "raised NotImplementedError: the exercise is not done yet"
+    if isinstance(exc, SystemExit):
+        return "called sys.exit() / exit(): a graded function must return its result, not stop the program"
     tb = exc.__traceback__
     where = ""
     while tb is not None:
@@ -102,23 +106,47 @@ def _describe_error(exc: BaseException) -> str:
     return f"raised {type(exc).__name__}: {exc}{where}"
 
 
-def run_case(ex: Exercise, fn: Callable, case: Case) -> CaseResult:
-    atol = ex.atol if case.atol is None else case.atol
-    rtol = ex.rtol if case.rtol is None else case.rtol
-    expected = _expected(ex, case)
+@dataclass
+class RawResult:
+    """What running the student's function on one case produced, before any judging.
+
+    This is all the autograding kernel reports (see ``coursekit.grading.wire``): the verdict is
+    reached from it by ``judge``, which may run in another process that student code never touched.
+    """
+    value: Any = None
+    error: str | None = None
+    output: str = ""
+    delegated: list[str] = field(default_factory=list)
+    modified: str | None = None
+
+    def to_json(self) -> dict:
+        return {"value": wire.encode(self.value), "error": self.error, "output": self.output,
+                "delegated": list(self.delegated), "modified": self.modified}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "RawResult":
+        if not isinstance(obj, dict):
+            raise ValueError("a case result must be an object")
+        error, output, modified = obj.get("error"), obj.get("output", ""), obj.get("modified")
+        delegated = obj.get("delegated", [])
+        if not (error is None or isinstance(error, str)) or not isinstance(output, str) or \
+                not (modified is None or isinstance(modified, str)) or \
+                not (isinstance(delegated, list) and all(isinstance(d, str) for d in delegated)):
+            raise ValueError("malformed case result")
+        return cls(wire.decode(obj.get("value")), error, output, delegated, modified)
+
+
+def collect(ex: Exercise, fn: Callable, case: Case) -> RawResult:
+    """Run ``fn`` on one case (output captured, time bounded, delegation and in-place changes seen)."""
     given = _fresh(case)
     before = snapshot((given.args, given.kwargs))
     outcome = run_isolated(lambda: ex.call(fn, given), time_limit=ex.time_limit,
                            forbidden=[ex.reference, *ex.forbidden])
-    result = CaseResult(case, False, expected=expected, output=outcome.output, delegated=outcome.delegated)
-    if outcome.delegated:
-        result.problem = ("calls " + ", ".join(outcome.delegated) +
-                          " instead of implementing the algorithm: that earns no credit")
-        return result
+    raw = RawResult(output=outcome.output, delegated=list(outcome.delegated))
     if outcome.error is not None:
-        result.problem = _describe_error(outcome.error)
-        return result
-    result.received = outcome.value
+        raw.error = _describe_error(outcome.error)
+        return raw
+    raw.value = outcome.value
     if ex.frozen_inputs:
         names = _argument_names(ex, case)
         after = (given.args, given.kwargs)
@@ -126,31 +154,61 @@ def run_case(ex: Exercise, fn: Callable, case: Case) -> CaseResult:
         flat_after = list(after[0]) + list(after[1].values())
         for name, b, a in zip(names, flat_before, flat_after):
             if changed(b, a):
-                result.problem = (f"modified its input `{name}` in place; course functions return new "
-                                  f"values and leave their inputs unchanged (e.g. `x = x - lr * g`, "
-                                  f"not `x -= lr * g`; copy before you change an entry)")
-                return result
-    mismatch = compare(expected, outcome.value, atol, rtol)
+                raw.modified = name
+                break
+    return raw
+
+
+def judge(ex: Exercise, case: Case, raw: RawResult) -> CaseResult:
+    """The verdict on one case from what the student's function produced."""
+    atol = ex.atol if case.atol is None else case.atol
+    rtol = ex.rtol if case.rtol is None else case.rtol
+    seed_everything(0)
+    expected = _expected(ex, case)
+    result = CaseResult(case, False, expected=expected, output=raw.output, delegated=list(raw.delegated))
+    if raw.delegated:
+        result.problem = ("calls " + ", ".join(raw.delegated) +
+                          " instead of implementing the algorithm: that earns no credit")
+        return result
+    if raw.error is not None:
+        result.problem = raw.error
+        return result
+    result.received = raw.value
+    if raw.modified is not None:
+        result.problem = (f"modified its input `{raw.modified}` in place; course functions return new "
+                          f"values and leave their inputs unchanged (e.g. `x = x - lr * g`, "
+                          f"not `x -= lr * g`; copy before you change an entry)")
+        return result
+    mismatch = compare(expected, raw.value, atol, rtol)
     if mismatch is None:
         result.passed = True
         return result
     result.mismatch = mismatch
     result.problem = mismatch.describe()
-    result.mistake = _match_mistake(ex, case, expected, outcome.value, atol, rtol)
+    result.mistake = _match_mistake(ex, case, expected, raw.value, atol, rtol)
     return result
+
+
+def run_case(ex: Exercise, fn: Callable, case: Case) -> CaseResult:
+    return judge(ex, case, collect(ex, fn, case))
+
+
+def score(ex: Exercise, cases: list[Case], raws: list[RawResult]) -> Evaluation:
+    """Judge every case and compute the points (the same arithmetic wherever it runs)."""
+    results = [judge(ex, case, raw) for case, raw in zip(cases, raws)]
+    delegated = sorted({d for r in results for d in r.delegated})
+    total = sum(c.weight for c in cases)
+    earned = sum(r.case.weight for r in results if r.passed)
+    points = 0.0 if delegated or not total else ex.points * earned / total
+    points = math.floor(points * 100 + 1e-9) / 100 if earned < total else float(ex.points)
+    return Evaluation(ex, results, points, delegated)
 
 
 def evaluate(name: str, fn: Callable, *, hidden: bool = True) -> Evaluation:
     """Run every case of an exercise on ``fn`` and score it (no printing)."""
     ex = get_exercise(name)
     cases = list(ex.hidden() if hidden else ex.visible())
-    results = [run_case(ex, fn, case) for case in cases]
-    delegated = sorted({d for r in results for d in r.delegated})
-    total = sum(c.weight for c in cases)
-    earned = sum(r.case.weight for r in results if r.passed)
-    score = 0.0 if delegated or not total else ex.points * earned / total
-    score = math.floor(score * 100 + 1e-9) / 100 if earned < total else float(ex.points)
-    return Evaluation(ex, results, score, delegated)
+    return score(ex, cases, [collect(ex, fn, case) for case in cases])
 
 
 def _case_text(ex: Exercise, r: CaseResult, verbose: bool) -> str:
@@ -187,27 +245,53 @@ def check(name: str, fn: Callable) -> None:
           f"More cases (other settings, random inputs, edge cases) are graded later.")
 
 
+def report(ev: Evaluation) -> str:
+    """The per-case report of a hidden test, as printed under a grade cell."""
+    ex = ev.exercise
+    passed = sum(r.passed for r in ev.results)
+    lines = [f"{ex.name}: {passed} of {len(ev.results)} hidden cases passed"]
+    for i, r in enumerate(ev.results, 1):
+        mark = "✓" if r.passed else "✗"
+        lines.append(f"  {mark} [{i}/{len(ev.results)}] {r.case.label}")
+        if not r.passed:
+            lines.append("      " + _case_text(ex, r, verbose=False).replace("\n", "\n      "))
+    if ev.delegated:
+        lines.append(f"No credit: {ex.name} calls {', '.join(ev.delegated)}; the exercise is to write it yourself.")
+    if ev.likely_mistake is not None:
+        lines.append(f"Most likely mistake: {ev.likely_mistake.message}")
+    lines.append(f"Score: {ev.score:g} / {ex.points:g}")
+    return "\n".join(lines)
+
+
+def _publish(name: str, raws: list[RawResult]) -> None:
+    """While nbgrader autogrades, hand the raw results to the grader's own process (see
+    ``coursekit.grading.autograde.VerifyGrades``), which judges them again where student code
+    cannot reach: whatever a notebook does to this module, numpy or torch, the score that counts
+    is computed there."""
+    if not is_autograding():
+        return
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - not in a kernel
+        return
+    payload = {"exercise": name, "version": 1, "cases": [r.to_json() for r in raws]}
+    display({wire.MIME: payload}, raw=True)
+
+
 def grade(name: str, fn: Callable) -> float:
     """The hidden test: prints a per-case report to stdout and returns the points earned.
 
     The return value is the cell's last expression, which nbgrader reads as partial credit.
+    While autograding, the raw results are also published for verification outside the kernel.
     """
     try:
-        ev = evaluate(name, fn, hidden=True)
+        ex = get_exercise(name)
+        cases = list(ex.hidden())
+        raws = [collect(ex, fn, case) for case in cases]
+        _publish(name, raws)
+        ev = score(ex, cases, raws)
     except Exception as exc:  # a broken harness must not write to stderr or give points
         print(f"{name}: the grader could not run ({type(exc).__name__}: {exc}). 0 points; tell your instructor.")
         return 0.0
-    ex = ev.exercise
-    passed = sum(r.passed for r in ev.results)
-    print(f"{name}: {passed} of {len(ev.results)} hidden cases passed")
-    for i, r in enumerate(ev.results, 1):
-        mark = "✓" if r.passed else "✗"
-        print(f"  {mark} [{i}/{len(ev.results)}] {r.case.label}")
-        if not r.passed:
-            print("      " + _case_text(ex, r, verbose=False).replace("\n", "\n      "))
-    if ev.delegated:
-        print(f"No credit: {name} calls {', '.join(ev.delegated)}; the exercise is to write it yourself.")
-    if ev.likely_mistake is not None:
-        print(f"Most likely mistake: {ev.likely_mistake.message}")
-    print(f"Score: {ev.score:g} / {ex.points:g}")
+    print(report(ev))
     return ev.score

@@ -146,7 +146,7 @@ def run_isolated(call: Callable[[], Any], *, time_limit: float, forbidden: Itera
         try:
             with _time_limit(time_limit), wire.armed():
                 outcome.value = call()
-        except (Exception, CaseTimeout) as exc:  # student code may raise anything
+        except (Exception, CaseTimeout, SystemExit) as exc:  # student code may raise anything, exit() included
             outcome.error = exc
     outcome.seconds = time.perf_counter() - start
     outcome.output = buffer.getvalue()

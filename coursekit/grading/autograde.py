@@ -1,0 +1,233 @@
+"""nbgrader preprocessors that make ``nbgrader autograde`` hold against hostile submissions.
+
+Wired in ``nbgrader_config.py`` (so nbgrader's own ``autograde`` command uses them unchanged):
+
+- :class:`SafeExecute` replaces nbgrader's ``Execute``: the kernel runs in the bubblewrap sandbox
+  (:mod:`coursekit.grading.sandbox`); a kernel that dies (``os._exit``, a crash, the memory cap)
+  or stops answering (an infinite loop that ignores interrupts) is restarted, the cells before it
+  are replayed silently and grading goes on: the cell that killed it gets an error (0 points),
+  the rest of the submission is graded normally, and the submission is never lost.
+- :class:`VerifyGrades` runs right after it, in nbgrader's own process, which student code never
+  touched: for every grade cell calling ``grade("name", fn)`` it takes the raw results the kernel
+  published (``coursekit.grading.wire``), judges them again against the reference, and rewrites
+  the cell's outputs with the verified report and score. Whatever a notebook does to
+  ``coursekit.grading``, numpy, torch, IPython or the cell's displayed result, the score that
+  counts is this one; a grade cell without verifiable results earns 0 with a message.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import pathlib
+import re
+import shutil
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Enum, Float, Integer, Unicode
+
+from . import sandbox, wire
+
+GRADE_CALL = re.compile(r'\bgrade\(\s*["\']([^"\']+)["\']\s*,')
+_log = logging.getLogger(__name__)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs inside ``bwrap`` and talks over Unix sockets."""
+
+    hidden_folders: list = []
+    memory_limit: int | None = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._private = sandbox.private_folder()
+        self.transport = "ipc"
+        self.ip = os.path.join(self._private, "kernel")
+        self.connection_file = os.path.join(self._private, "kernel.json")
+
+    async def _async_pre_start_kernel(self, **kw):
+        cmd, kw = await super()._async_pre_start_kernel(**kw)
+        workdir = kw.get("cwd") or os.getcwd()
+        cmd = sandbox.command(cmd, workdir=workdir, private=self._private, hidden=self.hidden_folders,
+                              memory_limit=self.memory_limit)
+        return cmd, kw
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._private, ignore_errors=True)
+
+
+class SafeExecute(Execute):
+    """nbgrader's ``Execute``, sandboxed, and surviving kernels that die or hang."""
+
+    sandbox = Enum(["auto", "required", "off"], "auto", help=(
+        "Run the autograding kernel in the bubblewrap sandbox: 'auto' (if bwrap works, else a "
+        "warning), 'required' (refuse to grade without it) or 'off'.")).tag(config=True)
+    memory_limit_gb = Float(4.0, help="Address-space cap of the sandboxed kernel, in GiB (0: none).").tag(config=True)
+    max_restarts = Integer(5, help="Kernel restarts allowed per notebook before the remaining "
+                                   "cells are given up (0 points each).").tag(config=True)
+    course_root = Unicode("", help="The course directory to hide from the kernel (default: the "
+                                   "current directory).").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sandboxed = False
+        if self.sandbox != "off":
+            reason = sandbox.unavailable_reason()
+            if reason is None:
+                self._sandboxed = True
+                self.kernel_manager_class = SandboxedKernelManager
+            elif self.sandbox == "required":
+                raise RuntimeError(f"SafeExecute.sandbox='required' but {reason}")
+            else:
+                self.log.warning("Autograding WITHOUT a sandbox: %s", reason)
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if isinstance(km, SandboxedKernelManager):
+            root = pathlib.Path(self.course_root or os.getcwd()).resolve()
+            hidden = [root]
+            workdir = pathlib.Path(self.resources.get("metadata", {}).get("path") or root).resolve()
+            if len(workdir.parents) > 2:  # autograded/<student>/<lesson>: hide the whole course
+                hidden.append(workdir.parents[2])
+            km.hidden_folders = hidden
+            km.memory_limit = int(self.memory_limit_gb * 2 ** 30) if self.memory_limit_gb else None
+        return km
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._replayable: list[int] = []
+        self._restarts = 0
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if self._restarts > self.max_restarts:
+            cell.outputs = [_error("GradingStopped", f"not run: the kernel died or hung {self._restarts} times "
+                                                     "in this notebook")]
+            return cell, resources
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
+            dead = isinstance(exc, DeadKernelError) or not run_sync(self.km.is_alive)()
+            what = ("the kernel died while running this cell (the code exited the process, crashed or "
+                    "ran out of memory)" if dead else
+                    "this cell did not finish in time and did not stop when interrupted")
+            self.log.warning("Cell %d: %s; restarting the kernel", index, what)
+            cell.outputs = [_error("KernelDied" if dead else "CellTimeoutError", what)]
+            self._restart_and_replay()
+            return cell, resources
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") or not meta.get("grade") and not meta.get("locked"):
+            self._replayable.append(index)
+        return cell, resources
+
+    def _restart_and_replay(self):
+        """A fresh kernel with the state of the cells run so far (outputs discarded)."""
+        self._restarts += 1
+        if self._restarts > self.max_restarts:
+            return
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            run_sync(self.km.restart_kernel)(now=True)
+            self.kc = None
+            self.start_new_kernel_client()
+        except Exception as exc:  # noqa: BLE001 - give up on the rest, never on the submission
+            self.log.error("Could not restart the kernel: %s", exc)
+            self._restarts = self.max_restarts + 1
+            return
+        for i in list(self._replayable):
+            scratch = copy.deepcopy(self.nb.cells[i])
+            try:
+                self.execute_cell(scratch, i, store_history=False)
+            except (DeadKernelError, CellTimeoutError, RuntimeError):
+                self._replayable.remove(i)
+                return self._restart_and_replay()
+
+
+def _error(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                        traceback=[f"{ename}: {evalue}"])
+
+
+class VerifyGrades(NbGraderPreprocessor):
+    """Re-judge every ``grade(...)`` cell from the kernel's raw results, outside the kernel."""
+
+    enabled = True
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                self._verify(cell)
+        return nb, resources
+
+    def _verify(self, cell) -> None:
+        from .exercise import get_exercise
+        from .harness import RawResult, report, score
+
+        names = GRADE_CALL.findall(cell.source)
+        if not names:
+            return
+        payloads = {}
+        claimed = None
+        for out in cell.get("outputs", []):
+            if out.output_type == "display_data" and wire.MIME in out.get("data", {}):
+                data = out.data[wire.MIME]
+                try:  # plain JSON types (not NotebookNode), whatever form the kernel used
+                    data = json.loads(data if isinstance(data, str) else json.dumps(data))
+                except (TypeError, ValueError):
+                    continue
+                if isinstance(data, dict) and isinstance(data.get("exercise"), str):
+                    payloads.setdefault(data["exercise"], []).append(data)
+            elif out.output_type == "execute_result":
+                claimed = out.get("data", {}).get("text/plain")
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        texts, total = [], 0.0
+        for name in names:
+            try:
+                ex = get_exercise(name)
+            except KeyError as exc:
+                texts.append(f"{name}: cannot be graded ({exc}). 0 points; tell your instructor.")
+                continue
+            found = payloads.get(name, [])
+            if not found:
+                why = (f"the cell stopped with {errors[0].ename}: {errors[0].evalue}" if errors else
+                       "the notebook's code replaced or disabled the grading code")
+                texts.append(f"{name}: no verified results: {why}. Score: 0 / {ex.points:g}")
+                continue
+            best = None
+            for payload in found:  # several (a forged one among them): the lowest counts
+                try:
+                    cases = list(ex.hidden())
+                    raws = [RawResult.from_json(c) for c in payload["cases"]]
+                    if len(raws) != len(cases):
+                        raise ValueError(f"{len(raws)} results for {len(cases)} cases")
+                    ev = score(ex, cases, raws)
+                except Exception as exc:  # noqa: BLE001 - malformed results earn nothing, never crash
+                    ev, text = None, (f"{name}: the results sent by the notebook could not be read "
+                                      f"({type(exc).__name__}: {exc}). Score: 0 / {ex.points:g}")
+                    best = (0.0, text)
+                    break
+                if best is None or ev.score < best[0]:
+                    best = (ev.score, report(ev))
+            texts.append(best[1])
+            total += best[0]
+        total = round(total, 2)
+        try:
+            shown = float(claimed) if claimed is not None else None
+        except (TypeError, ValueError):
+            shown = None
+        if shown is not None and abs(shown - total) > 1e-9:
+            texts.append(f"Note: the notebook displayed {claimed} points here, but its results earn {total:g}: "
+                         "code in the notebook changed the grading. The verified score counts.")
+        cell.outputs = [NotebookNode(output_type="stream", name="stdout", text="\n".join(texts) + "\n"),
+                        NotebookNode(output_type="execute_result", execution_count=cell.get("execution_count"),
+                                     metadata={}, data={"text/plain": repr(float(total))})]

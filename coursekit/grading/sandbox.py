@@ -1,0 +1,117 @@
+"""The autograding kernel's sandbox: bubblewrap (``bwrap``), no network, read-only world.
+
+Inside the sandbox the kernel sees the whole filesystem read-only, except:
+
+- its working folder (the submission's ``autograded/<student>/<lesson>/``), writable;
+- ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``$HOME``: empty, private, thrown away afterwards;
+- the course directory (the gradebook, ``source/``, ``submitted/``, other students' work) is
+  hidden behind an empty directory; only the Python environment and the ``coursekit`` package
+  are mounted back, read-only, if they live inside it.
+
+It has no network (a new network namespace with only a loopback that is down) and talks to
+nbgrader over Unix sockets in a private folder. Its address space is capped
+(``memory_limit``), so a memory hog meets a ``MemoryError`` instead of the machine's OOM killer.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import pathlib
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+import tempfile
+
+INSTALL_HINT = ("bubblewrap (bwrap) is not available: install it with `sudo apt-get install bubblewrap` "
+                "(Debian/Ubuntu) or `sudo dnf install bubblewrap` (Fedora)")
+
+
+@functools.lru_cache(maxsize=None)
+def unavailable_reason() -> str | None:
+    """``None`` if bwrap works on this machine, else why not (in words an instructor can act on)."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return INSTALL_HINT
+    try:
+        proc = subprocess.run([bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                               "--unshare-net", "--unshare-pid", "--die-with-parent", "true"],
+                              capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap is installed but could not run: {exc}"
+    if proc.returncode != 0:
+        return ("bwrap is installed but cannot create a sandbox here (unprivileged user namespaces "
+                f"may be disabled: sysctl kernel.unprivileged_userns_clone=1): {proc.stderr.strip()}")
+    return None
+
+
+def available() -> bool:
+    return unavailable_reason() is None
+
+
+def _inside(path: pathlib.Path, folder: pathlib.Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _needed_paths() -> list[pathlib.Path]:
+    """What the kernel must still read if it lives in a hidden folder: Python and coursekit."""
+    import coursekit
+
+    paths = {pathlib.Path(sys.prefix), pathlib.Path(sys.base_prefix),
+             pathlib.Path(os.path.realpath(sys.executable)).parent,
+             pathlib.Path(coursekit.__file__).resolve().parent}
+    for key in ("purelib", "platlib", "stdlib", "platstdlib"):
+        try:
+            paths.add(pathlib.Path(sysconfig.get_paths()[key]))
+        except KeyError:  # pragma: no cover
+            pass
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    if user_site and os.path.isdir(user_site):
+        paths.add(pathlib.Path(user_site))
+    return sorted(p.resolve() for p in paths if p.exists())
+
+
+def command(cmd: list[str], *, workdir: str | os.PathLike, private: str | os.PathLike,
+            hidden: list[str | os.PathLike] = (), memory_limit: int | None = None) -> list[str]:
+    """``cmd`` wrapped to run in the sandbox, with ``workdir`` writable and ``private`` (sockets,
+    connection file) shared with the grader; the folders in ``hidden`` are masked."""
+    workdir = pathlib.Path(workdir).resolve()
+    private = pathlib.Path(private).resolve()
+    args = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--unshare-net", "--unshare-ipc",
+            "--unshare-pid", "--unshare-uts", "--hostname", "grading",
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/dev/shm"]
+    masks = {pathlib.Path(h).resolve() for h in hidden}
+    home = os.environ.get("HOME")
+    if home and pathlib.Path(home).resolve() != pathlib.Path("/") and pathlib.Path(home).is_dir():
+        masks.add(pathlib.Path(home).resolve())
+    for mask in sorted(masks, key=lambda p: len(p.parts)):
+        if mask.is_dir() and mask != pathlib.Path("/"):
+            args += ["--tmpfs", str(mask)]
+    # mount back, read-only, what the kernel needs from a masked folder (deepest last)
+    for path in _needed_paths():
+        if any(_inside(path, m) or path in (pathlib.Path("/tmp"), pathlib.Path("/var/tmp"))
+               or _inside(path, pathlib.Path("/tmp")) for m in masks):
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--bind", str(private), str(private), "--bind", str(workdir), str(workdir),
+             "--chdir", str(workdir), "--setenv", "HOME", home or str(workdir),
+             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "COURSEKIT_SANDBOX", "1",
+             # ipykernel's parent poller would see bwrap, not nbgrader, as its parent and quit;
+             # --die-with-parent does its job instead
+             "--unsetenv", "JPY_PARENT_PID"]
+    if memory_limit:
+        args += ["--", "prlimit", f"--as={int(memory_limit)}", "--"]
+    else:
+        args += ["--"]
+    return args + list(cmd)
+
+
+def private_folder() -> str:
+    """A folder for the kernel's sockets and connection file (outside any masked folder's reach
+    because it is bound into the sandbox explicitly)."""
+    return tempfile.mkdtemp(prefix="coursekit-kernel-")
