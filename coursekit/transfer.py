@@ -136,18 +136,21 @@ def mlp(sizes, seed=None):
     return nn.Sequential(*mods)
 
 
-def related_task(n=200, seed=0, *, d=20, n_classes=3, n_features=3, shared_seed=0, noise=0.1):
+def related_task(n=200, seed=0, *, d=20, n_classes=3, n_features=3, shared_seed=0, noise=0.1,
+                 return_features=False):
     """One of a family of related classification tasks: same generator, the ``seed`` picks the task.
 
     Every task of the family (same ``shared_seed``) shares the hidden features
     ``h = tanh(X @ A)`` (A: (d, n_features), drawn from ``shared_seed``); the ``seed`` draws the
     samples X ~ N(0, I) and the task's own read-out ``B`` (n_features, n_classes), and the label is
     ``argmax(h @ B + noise)``. A network that learned ``h`` on one task has learned most of any other.
-    Returns ``X`` (n, d) float64 and ``y`` (n,) int64.
+    Returns ``X`` (n, d) float64 and ``y`` (n,) int64 (and ``h`` (n, n_features) with ``return_features``).
     """
     A = np.random.default_rng([shared_seed, 12345]).normal(size=(d, n_features)) / np.sqrt(d) * 2.0
     rng = np.random.default_rng(seed)
     B = rng.normal(size=(n_features, n_classes))
     X = rng.normal(size=(n, d))
-    scores = np.tanh(X @ A) @ B + noise * rng.normal(size=(n, n_classes))
-    return X, scores.argmax(1).astype(np.int64)
+    h = np.tanh(X @ A)
+    scores = h @ B + noise * rng.normal(size=(n, n_classes))
+    y = scores.argmax(1).astype(np.int64)
+    return (X, y, h) if return_features else (X, y)
