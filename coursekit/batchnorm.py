@@ -81,3 +81,19 @@ def batchnorm_backward(dout, cache):
     else:
         dx = dx_hat * inv_std
     return dx, dgamma, dbeta
+
+
+def fold_batchnorm(W, b, gamma, beta, state, *, eps=1e-5):
+    """Merge an eval-mode batch normalization into the linear layer before it.
+
+    The layer ``z = x @ W + b`` (W: (D, M), b: (M,)) followed by eval-mode BatchNorm over the M
+    features (gamma, beta: (M,); state: running statistics, ``{}`` = mean 0, var 1) is one affine
+    map ``x @ W_f + b_f``: with ``s = gamma / sqrt(running_var + eps)``,
+    ``W_f = W * s`` (column j scaled by s_j) and ``b_f = (b - running_mean) * s + beta``.
+    Returns ``(W_f (D, M), b_f (M,))``, as ``torch.nn.utils.fusion.fuse_linear_bn_eval``.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    running_mean, running_var = _running_stats(state, W.shape[1])
+    scale = np.asarray(gamma, dtype=np.float64) / np.sqrt(running_var + eps)
+    return W * scale, (b - running_mean) * scale + np.asarray(beta, dtype=np.float64)

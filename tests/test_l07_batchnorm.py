@@ -171,3 +171,47 @@ def test_delegating_to_torch_earns_nothing():
 
     ev = evaluate("batchnorm_forward", via_torch)
     assert ev.score == 0 and ev.delegated
+
+
+# --- fold_batchnorm ---------------------------------------------------------------------------
+
+def test_fold_batchnorm_matches_torch_fusion_and_the_eval_network():
+    from torch.nn.utils.fusion import fuse_linear_bn_eval
+
+    from coursekit.batchnorm import fold_batchnorm
+
+    rng = np.random.default_rng(11)
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(5, 4).double()
+    bn = torch.nn.BatchNorm1d(4, momentum=0.3, eps=1e-3).double()
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor(rng.normal(size=4)))
+        bn.bias.copy_(torch.tensor(rng.normal(size=4)))
+        for _ in range(3):  # non-trivial running statistics
+            bn(lin(torch.tensor(rng.normal(2, 3, size=(16, 5)))))
+    lin.eval()
+    bn.eval()
+    state = {"running_mean": bn.running_mean.numpy().copy(), "running_var": bn.running_var.numpy().copy()}
+    W, b = fold_batchnorm(lin.weight.detach().numpy().T, lin.bias.detach().numpy(), bn.weight.detach().numpy(),
+                          bn.bias.detach().numpy(), state, eps=1e-3)
+    fused = fuse_linear_bn_eval(lin, bn)
+    np.testing.assert_allclose(W, fused.weight.detach().numpy().T, atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(b, fused.bias.detach().numpy(), atol=ATOL, rtol=RTOL)
+    x = rng.normal(size=(7, 5))
+    with torch.no_grad():
+        expected = bn(lin(torch.tensor(x))).numpy()
+    np.testing.assert_allclose(x @ W + b, expected, atol=ATOL, rtol=RTOL)
+
+
+def fold_via_forward(W, b, gamma, beta, state, *, eps=1e-5):
+    # a correct variant: run eval-mode batchnorm on the rows of W (no bias) and on b
+    m = W.shape[1]
+    mean = state.get("running_mean", np.zeros(m))
+    std = np.sqrt(state.get("running_var", np.ones(m)) + eps)
+    W_f = np.array([row * gamma / std for row in W]).reshape(W.shape)
+    return W_f, gamma * (b - mean) / std + beta
+
+
+def test_fold_batchnorm_variant_gets_full_marks():
+    ev = evaluate("fold_batchnorm", fold_via_forward)
+    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]

@@ -6,13 +6,18 @@ Three graded exercises on two functions:
 - ``batchnorm_forward[eval]``: the same function, its running statistics across training batches
   and its eval mode (the output with running statistics, and a state left unchanged);
 - ``batchnorm_backward``: graded on the cache made by the ``batchnorm_forward`` written next to
-  it (a layer's pair shares its cache format, whatever the student chose).
+  it (a layer's pair shares its cache format, whatever the student chose);
+- ``fold_batchnorm``: merging an eval-mode BatchNorm into the linear layer before it.
+
+In the notebook the two forward entries share one solution cell and one grade cell,
+``grade("batchnorm_forward", f) + grade("batchnorm_forward[eval]", f)``; their first mistake is the
+same function, so a planted mistake is named by both.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from coursekit.batchnorm import batchnorm_backward, batchnorm_forward
+from coursekit.batchnorm import batchnorm_backward, batchnorm_forward, fold_batchnorm
 from coursekit.grading import Case, Exercise, Mistake, register
 
 LESSON = "07_batchnorm"
@@ -27,16 +32,15 @@ def _forbidden():
 # --- a parametrised wrong implementation (never the reference) -----------------------------
 
 def _bn(x, gamma, beta, state, training, momentum, eps, *, norm_with_running=False, unbiased_norm=False,
-        eps_outside=False, feature_axis=False, swap_affine=False, biased_running=False,
+        eps_outside=False, swap_affine=False, biased_running=False,
         momentum_reversed=False, eval_updates=False, eval_batch_stats=False, var_starts_zero=False):
     x = np.asarray(x, dtype=np.float64)
     n, c = x.shape
     rm = np.array(state.get("running_mean", np.zeros(c)), dtype=np.float64)
     rv = np.array(state.get("running_var", np.zeros(c) if var_starts_zero else np.ones(c)), dtype=np.float64)
-    axis = 1 if feature_axis else 0
-    mean = x.mean(axis=axis, keepdims=True)
-    var_b = x.var(axis=axis, keepdims=True)
-    var_u = x.var(axis=axis, ddof=1, keepdims=True)
+    mean = x.mean(axis=0, keepdims=True)
+    var_b = x.var(axis=0, keepdims=True)
+    var_u = x.var(axis=0, ddof=1, keepdims=True)
     if training or eval_batch_stats:
         use_mean, use_var = (rm, rv) if norm_with_running else (mean, var_u if unbiased_norm else var_b)
     else:
@@ -57,10 +61,55 @@ def _bn(x, gamma, beta, state, training, momentum, eps, *, norm_with_running=Fal
     return out, cache, new
 
 
-def _mistake_forward(**flags):
-    def wrong(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
-        return _bn(x, gamma, beta, state, training, momentum, eps, **flags)
-    return wrong
+def _bn_wrong_axis(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    """Normalises each sample over its features (axis=1) instead of each feature over the batch."""
+    out, cache, new = _bn(x, gamma, beta, state, training, momentum, eps)
+    if training:
+        x = np.asarray(x, dtype=np.float64)
+        x_hat = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+        out = gamma * x_hat + beta
+    return out, cache, new
+
+
+def _bn_running_in_training(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, norm_with_running=True)
+
+
+def _bn_unbiased_norm(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, unbiased_norm=True)
+
+
+def _bn_eps_outside(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, eps_outside=True)
+
+
+def _bn_swap_affine(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, swap_affine=True)
+
+
+def _bn_biased_running(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, biased_running=True)
+
+
+def _bn_momentum_reversed(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, momentum_reversed=True)
+
+
+def _bn_eval_updates(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, eval_updates=True)
+
+
+def _bn_eval_batch_stats(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, eval_batch_stats=True)
+
+
+def _bn_var_starts_zero(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    return _bn(x, gamma, beta, state, training, momentum, eps, var_starts_zero=True)
+
+
+WRONG_AXIS = ("the statistics are per feature, over the batch: mean and var along axis=0 (one value per "
+              "column), not along axis=1")
+EPS_OUTSIDE = "eps goes inside the square root: (x - mean) / sqrt(var + eps), in both modes"
 
 
 # --- running several batches through a student's function ----------------------------------
@@ -118,15 +167,16 @@ def _forward_beside(fn):
 
 
 def run_backward(fn, case):
-    """args = (x, gamma, beta, dout) with kwargs training, state, eps: the cache comes from the
-    batchnorm_forward written next to ``fn``; result (dx, dgamma, dbeta)."""
-    x, gamma, beta, dout = case.args
+    """args = (dout, inputs) with inputs = {"x", "gamma", "beta"} and kwargs training, state, eps:
+    the cache is what the batchnorm_forward written next to ``fn`` returns for those inputs;
+    result (dx, dgamma, dbeta)."""
+    dout, inputs = case.args
     kw = dict(case.kwargs)
     training = kw.pop("training", True)
     state = kw.pop("state", {})
     forward = _forward_beside(fn)
     try:
-        _, cache, _ = forward(x, gamma, beta, state, training=training, **kw)
+        _, cache, _ = forward(inputs["x"], inputs["gamma"], inputs["beta"], state, training=training, **kw)
     except Exception as exc:
         raise RuntimeError("batchnorm_backward is graded with the cache made by your batchnorm_forward, "
                            f"which raised {type(exc).__name__}: {exc}. Finish batchnorm_forward first.") from None
@@ -134,6 +184,12 @@ def run_backward(fn, case):
     if not isinstance(grads, tuple) or len(grads) != 3:
         raise TypeError(f"batchnorm_backward must return a tuple (dx, dgamma, dbeta), got {type(grads).__name__}")
     return grads
+
+
+def _bw_case(label, x, gamma, beta, dout, **kw):
+    call = "x, gamma, beta, {}" if kw.get("training", True) else "x, gamma, beta, state, training=False"
+    return Case(f"{label}; cache = your batchnorm_forward({call})[1]",
+                (dout, {"x": x, "gamma": gamma, "beta": beta}), kw)
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -188,17 +244,13 @@ register(Exercise(
     visible=lambda: _train_cases(False), hidden=lambda: _train_cases(True), run=run_training,
     forbidden=_forbidden(),
     mistakes=[
+        Mistake("eps_outside_sqrt", EPS_OUTSIDE, _bn_eps_outside),
+        Mistake("wrong_axis", WRONG_AXIS, _bn_wrong_axis),
         Mistake("running_stats_in_training", "in training mode normalise with the statistics of the batch, "
-                "not the running ones (those are for eval mode)", _mistake_forward(norm_with_running=True)),
+                "not the running ones (those are for eval mode)", _bn_running_in_training),
         Mistake("unbiased_normalisation", "the variance used to normalise is the biased one (divide by N, "
-                "np.var's default); the unbiased one (N - 1) only goes into running_var",
-                _mistake_forward(unbiased_norm=True)),
-        Mistake("eps_outside_sqrt", "eps goes inside the square root: (x - mean) / sqrt(var + eps)",
-                _mistake_forward(eps_outside=True)),
-        Mistake("feature_axis", "the statistics are per feature, over the batch: mean and var along axis=0 "
-                "(one value per column), not along axis=1", _mistake_forward(feature_axis=True)),
-        Mistake("swapped_affine", "gamma scales and beta shifts: out = gamma * x_hat + beta",
-                _mistake_forward(swap_affine=True)),
+                "np.var's default); the unbiased one (N - 1) only goes into running_var", _bn_unbiased_norm),
+        Mistake("swapped_affine", "gamma scales and beta shifts: out = gamma * x_hat + beta", _bn_swap_affine),
     ]))
 
 
@@ -250,18 +302,19 @@ register(Exercise(
     visible=lambda: _eval_cases(False), hidden=lambda: _eval_cases(True), run=run_running_stats,
     forbidden=_forbidden(),
     mistakes=[
+        Mistake("eps_outside_sqrt", EPS_OUTSIDE, _bn_eps_outside),
         Mistake("biased_running_var", "running_var averages the unbiased batch variance (divide by N - 1, "
                 "np.var(x, axis=0, ddof=1)), as torch does; the biased one is only for normalising",
-                _mistake_forward(biased_running=True)),
+                _bn_biased_running),
         Mistake("momentum_reversed", "momentum is the weight of the new batch: running = (1 - momentum) * "
                 "running + momentum * batch_statistic (torch's convention, the opposite of the optimizers' beta)",
-                _mistake_forward(momentum_reversed=True)),
+                _bn_momentum_reversed),
         Mistake("eval_updates_state", "eval mode must leave the running statistics unchanged: update them "
-                "in training mode only", _mistake_forward(eval_updates=True)),
+                "in training mode only", _bn_eval_updates),
         Mistake("eval_batch_stats", "eval mode normalises with the running statistics, not the statistics "
-                "of the batch it is given", _mistake_forward(eval_batch_stats=True)),
+                "of the batch it is given", _bn_eval_batch_stats),
         Mistake("var_starts_zero", "an empty state means running_mean = 0 and running_var = 1 "
-                "(torch's start), not a running variance of 0", _mistake_forward(var_starts_zero=True)),
+                "(torch's start), not a running variance of 0", _bn_var_starts_zero),
     ]))
 
 
@@ -284,39 +337,53 @@ def _bw(dout, cache, *, constant_stats=False, no_var_term=False, dgamma_no_xhat=
     return (dx, dbeta, dgamma) if swap else (dx, dgamma, dbeta)
 
 
-def _mistake_backward(**flags):
-    def wrong(dout, cache):
-        return _bw(dout, cache, **flags)
-    return wrong
+def _bw_constant_stats(dout, cache):
+    return _bw(dout, cache, constant_stats=True)
+
+
+def _bw_no_var_term(dout, cache):
+    return _bw(dout, cache, no_var_term=True)
+
+
+def _bw_dgamma_no_xhat(dout, cache):
+    return _bw(dout, cache, dgamma_no_xhat=True)
+
+
+def _bw_swapped(dout, cache):
+    return _bw(dout, cache, swap=True)
+
+
+def _bw_no_gamma(dout, cache):
+    return _bw(dout, cache, no_gamma=True)
 
 
 def _bw_cases(hidden):
     if not hidden:
         x = np.array([[1.0, 2.0], [3.0, -2.0], [5.0, 6.0], [7.0, 0.0]])
         dout = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0], [0.5, -0.5]])
-        return [Case("x a (4, 2) batch, gamma=1, beta=0, training", (x, np.ones(2), np.zeros(2), dout)),
-                Case("the same, gamma=(2, -0.5), beta=(1, 3)", (x, np.array([2.0, -0.5]), np.array([1.0, 3.0]), dout)),
-                Case("dout = 1 everywhere: dx is 0 (a constant shift is normalised away)",
-                     (x, np.array([1.5, 0.7]), np.zeros(2), np.ones((4, 2))))]
+        return [_bw_case("x a (4, 2) batch, gamma=1, beta=0", x, np.ones(2), np.zeros(2), dout),
+                _bw_case("the same, gamma=(2, -0.5), beta=(1, 3)", x, np.array([2.0, -0.5]), np.array([1.0, 3.0]), dout),
+                _bw_case("dout = 1 everywhere: dx is 0 (a constant shift is normalised away)",
+                         x, np.array([1.5, 0.7]), np.zeros(2), np.ones((4, 2)))]
     rng = np.random.default_rng(90)
     cases = [
-        Case("(16, 5) batch, mean 3, std 2, eps=1e-3",
-             (rng.normal(3, 2, size=(16, 5)), *_affine(rng, 5), rng.normal(size=(16, 5))), {"eps": 1e-3}),
-        Case("batch of 2 samples", (rng.normal(size=(2, 3)), *_affine(rng, 3), rng.normal(size=(2, 3)))),
-        Case("a constant feature (variance 0): eps keeps it finite",
-             (np.column_stack([np.full(5, -1.0), rng.normal(size=5)]), *_affine(rng, 2), rng.normal(size=(5, 2)))),
-        Case("eval mode (training=False) from a non-zero running state: the statistics are constants",
-             (rng.normal(size=(6, 3)), *_affine(rng, 3), rng.normal(size=(6, 3))),
-             {"training": False, "state": _state(rng, 3)}),
-        Case("large dout (1e3) on a (8, 2) batch", (rng.normal(size=(8, 2)), *_affine(rng, 2),
-                                                   1e3 * rng.normal(size=(8, 2)))),
+        _bw_case("(16, 5) batch, mean 3, std 2, eps=1e-3", rng.normal(3, 2, size=(16, 5)), *_affine(rng, 5),
+                 rng.normal(size=(16, 5)), eps=1e-3),
+        _bw_case("batch of 2 samples", rng.normal(size=(2, 3)), *_affine(rng, 3), rng.normal(size=(2, 3))),
+        _bw_case("a constant feature (variance 0): eps keeps it finite",
+                 np.column_stack([np.full(5, -1.0), rng.normal(size=5)]), *_affine(rng, 2), rng.normal(size=(5, 2))),
+        _bw_case("eval mode from a non-zero running state: the statistics are constants",
+                 rng.normal(size=(6, 3)), *_affine(rng, 3), rng.normal(size=(6, 3)), training=False,
+                 state=_state(rng, 3)),
+        _bw_case("large dout (1e3) on a (8, 2) batch", rng.normal(size=(8, 2)), *_affine(rng, 2),
+                 1e3 * rng.normal(size=(8, 2))),
     ]
     for seed in (91, 92, 93, 94):
         r = np.random.default_rng(seed)
         n, c = int(r.integers(3, 24)), int(r.integers(1, 7))
-        cases.append(Case(f"random ({n}, {c}) batch, random gamma, beta and dout",
-                          (r.normal(r.normal(), r.uniform(0.5, 3), size=(n, c)), *_affine(r, c), r.normal(size=(n, c))),
-                          {"eps": float(10.0 ** r.uniform(-6, -2))}))
+        cases.append(_bw_case(f"random ({n}, {c}) batch, random gamma, beta and dout",
+                              r.normal(r.normal(), r.uniform(0.5, 3), size=(n, c)), *_affine(r, c),
+                              r.normal(size=(n, c)), eps=float(10.0 ** r.uniform(-6, -2))))
     return cases
 
 
@@ -327,12 +394,91 @@ register(Exercise(
     mistakes=[
         Mistake("constant_statistics", "dx treats the batch mean and variance as constants (dout * gamma / std); "
                 "in training they depend on x, which adds the terms -sum(dx_hat) and -x_hat * sum(dx_hat * x_hat)",
-                _mistake_backward(constant_stats=True)),
+                _bw_constant_stats),
         Mistake("missing_variance_term", "dx misses the path through the variance: "
-                "the term - x_hat * sum(dx_hat * x_hat) / N", _mistake_backward(no_var_term=True)),
+                "the term - x_hat * sum(dx_hat * x_hat) / N", _bw_no_var_term),
         Mistake("dgamma_without_xhat", "dgamma = sum over the batch of dout * x_hat (gamma multiplies x_hat)",
-                _mistake_backward(dgamma_no_xhat=True)),
-        Mistake("swapped_dgamma_dbeta", "return (dx, dgamma, dbeta) in that order", _mistake_backward(swap=True)),
+                _bw_dgamma_no_xhat),
+        Mistake("swapped_dgamma_dbeta", "return (dx, dgamma, dbeta) in that order", _bw_swapped),
         Mistake("missing_gamma", "the gradient reaching x_hat is dout * gamma: gamma is missing in dx",
-                _mistake_backward(no_gamma=True)),
+                _bw_no_gamma),
+    ]))
+
+
+# --- fold_batchnorm -------------------------------------------------------------------------
+
+def _fold_forbidden():
+    from torch.nn.utils import fusion
+    return [fusion.fuse_linear_bn_eval, fusion.fuse_linear_bn_weights]
+
+
+def _fold_cases(hidden):
+    if not hidden:
+        W = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
+        b = np.array([0.5, 1.0, -1.0])
+        st = {"running_mean": np.array([1.0, -1.0, 0.0]), "running_var": np.array([4.0, 0.25, 1.0])}
+        return [Case("W (2, 3), gamma=1, beta=0, running mean (1, -1, 0), var (4, 0.25, 1)",
+                     (W, b, np.ones(3), np.zeros(3), st)),
+                Case("the same with gamma=(2, 1, -1), beta=(0, 1, 2), eps=0.1",
+                     (W, b, np.array([2.0, 1.0, -1.0]), np.array([0.0, 1.0, 2.0]), st), {"eps": 0.1})]
+    rng = np.random.default_rng(95)
+    cases = [Case("state={} (mean 0, var 1), W (4, 2)", (rng.normal(size=(4, 2)), rng.normal(size=2),
+                                                           *_affine(rng, 2), {})),
+             Case("W (3, 3) square, non-zero running state, eps=1e-3",
+                  (rng.normal(size=(3, 3)), rng.normal(size=3), *_affine(rng, 3), _state(rng, 3)), {"eps": 1e-3}),
+             Case("a running variance of 0 for one feature, eps=0.5",
+                  (rng.normal(size=(2, 3)), rng.normal(size=3), *_affine(rng, 3),
+                   {"running_mean": rng.normal(size=3), "running_var": np.array([0.0, 1.0, 2.0])}), {"eps": 0.5})]
+    for seed in (96, 97, 98):
+        r = np.random.default_rng(seed)
+        d, m = int(r.integers(1, 8)), int(r.integers(1, 8))
+        cases.append(Case(f"random W ({d}, {m}), random running state",
+                          (r.normal(size=(d, m)), r.normal(size=m), *_affine(r, m), _state(r, m)),
+                          {"eps": float(10.0 ** r.uniform(-5, -1))}))
+    return cases
+
+
+def _fold_parts(W, b, gamma, beta, state, eps):
+    W = np.asarray(W, dtype=np.float64)
+    m = W.shape[1]
+    mean = np.asarray(state.get("running_mean", np.zeros(m)), dtype=np.float64)
+    var = np.asarray(state.get("running_var", np.ones(m)), dtype=np.float64)
+    return W, np.asarray(b, dtype=np.float64), mean, var
+
+
+def _fold_no_eps(W, b, gamma, beta, state, *, eps=1e-5):
+    W, b, mean, var = _fold_parts(W, b, gamma, beta, state, eps)
+    s = gamma / np.sqrt(var)
+    return W * s, (b - mean) * s + beta
+
+
+def _fold_var_not_std(W, b, gamma, beta, state, *, eps=1e-5):
+    W, b, mean, var = _fold_parts(W, b, gamma, beta, state, eps)
+    s = gamma / (var + eps)
+    return W * s, (b - mean) * s + beta
+
+
+def _fold_mean_not_scaled(W, b, gamma, beta, state, *, eps=1e-5):
+    W, b, mean, var = _fold_parts(W, b, gamma, beta, state, eps)
+    s = gamma / np.sqrt(var + eps)
+    return W * s, b * s - mean + beta
+
+
+def _fold_bias_unchanged(W, b, gamma, beta, state, *, eps=1e-5):
+    W, b, mean, var = _fold_parts(W, b, gamma, beta, state, eps)
+    s = gamma / np.sqrt(var + eps)
+    return W * s, b - mean * s + beta
+
+
+register(Exercise(
+    name="fold_batchnorm", lesson=LESSON, reference=fold_batchnorm, points=3,
+    visible=lambda: _fold_cases(False), hidden=lambda: _fold_cases(True), forbidden=_fold_forbidden(),
+    mistakes=[
+        Mistake("no_eps", "eval mode divides by sqrt(running_var + eps): eps is missing", _fold_no_eps),
+        Mistake("variance_not_std", "the scale is gamma / sqrt(running_var + eps), the standard deviation, "
+                "not the variance", _fold_var_not_std),
+        Mistake("mean_not_scaled", "the running mean is subtracted before scaling: b_f = (b - running_mean) * s "
+                "+ beta", _fold_mean_not_scaled),
+        Mistake("bias_not_scaled", "the bias goes through the normalisation too: b_f = (b - running_mean) * s "
+                "+ beta, not b - running_mean * s + beta", _fold_bias_unchanged),
     ]))
