@@ -518,6 +518,9 @@ def _lgn_top_level(model, X, y, loss_fn):
 register(Exercise(
     name="layer_grad_norms", lesson=LESSON, reference=layer_grad_norms, points=4,
     visible=lambda: _lgn_cases(False), hidden=lambda: _lgn_cases(True), run=run_layer_grad_norms,
+    # a case takes ~0.02 s; torch's thread pool on a machine whose cores are oversubscribed can stall
+    # a backward pass for seconds, which must not read as a wrong answer
+    time_limit=10.0,
     mistakes=[
         Mistake("output_first", "the list goes input side first: the first nn.Linear of the model comes first",
                 _lgn_reversed),
