@@ -18,7 +18,14 @@ def is_static() -> bool:
 
 
 def progress(iterable, **kwargs):
-    """A notebook-aware tqdm bar; silent while autograding (bars write to stderr)."""
+    """A notebook-aware tqdm bar (``tqdm.auto``) for any loop that runs longer than about 2 s.
+
+    In a student's kernel it is a live bar (a widget in JupyterLab, text in a terminal). It is off
+    while autograding (a bar writes to stderr, and nbgrader gives 0 to a grade cell with stderr
+    output) and when the output is static (the reading edition would store a bar frozen at 0%).
+    Keyword arguments go to tqdm (``desc=``, ``total=``, ``leave=``, ...); ``disable=`` overrides.
+    """
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, disable=is_autograding() or None, **kwargs)
+    kwargs.setdefault("disable", is_static())
+    return tqdm(iterable, **kwargs)

@@ -1,0 +1,361 @@
+"""Benchmarks of the course against the budgets of the spec (section 5): `make bench`.
+
+Measures, on this machine, one thing at a time (nothing runs in parallel):
+
+- the floor: a bare kernel start, and a kernel start with the course's imports (numpy, matplotlib,
+  torch, coursekit), each the median of a few runs;
+- every lesson's source notebook executed top to bottom (kernel start included, widgets static),
+  its ratio to the floor, its slowest cell, and an audit: cells over 2 s without a progress bar,
+  stderr output (warnings), figures without a title or axis labels;
+- autograding: `nbgrader autograde` of a submission (the release notebook with the solutions
+  filled in) against executing the same submission plainly, and the overhead in percent;
+- every exercise's visible and hidden tests on the reference (a clone of it, so it is graded like
+  a student's function).
+
+Prints a table and writes bench-results/<time>.json and bench-results/latest.json; a previous
+latest.json is shown alongside ("prev") so runs can be compared. Exits 1 when a budget is missed.
+
+    python -m bench.run [LESSON ...] [--no-autograde] [--repeat N] [--out DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import pathlib
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+
+import nbformat
+from nbclient import NotebookClient
+
+from tools.editions import ROOT, lessons, nbgrader_meta, solution_code, source_path, tool_env
+
+BUDGET = {"lesson_s": 20.0, "course_s": 120.0, "hidden_s": 2.0, "visible_s": 0.5, "autograde_overhead": 0.30}
+SLOW_CELL_S = 2.0
+IMPORTS = """%matplotlib inline
+import numpy as np
+import matplotlib.pyplot as plt
+import torch
+from coursekit.grading import check, grade
+from coursekit.plotting import use_style
+from coursekit.widgets import explore
+use_style()"""
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # no "running over TCP" notice on the terminal
+
+# injected before the first cell: record every figure rendered and what keeps it from the course's look
+AUDIT_START = """import matplotlib.backend_bases as _cb, coursekit.plotting as _cp
+_bench_figures = []
+_bench_print = _cb.FigureCanvasBase.print_figure
+def _bench_record(self, *a, **k):
+    _bench_figures.append(_cp.figure_problems(self.figure))
+    return _bench_print(self, *a, **k)
+_cb.FigureCanvasBase.print_figure = _bench_record"""
+AUDIT_END = "import json as _json; print('BENCH-AUDIT ' + _json.dumps(_bench_figures))"
+
+
+def _env(**extra):
+    env = tool_env()
+    for name in ("COURSEKIT_STATIC", "NBGRADER_EXECUTION"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
+
+
+class Timer:
+    """Wall time and CPU time (this process and its finished children: kernels, nbgrader) of a block.
+    CPU time says how much work was done whatever else the machine runs; wall time is the budget."""
+
+    def __enter__(self):
+        self._wall, self._cpu = time.perf_counter(), self._cpu_now()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self._wall, self._cpu_now() - self._cpu
+
+    @staticmethod
+    def _cpu_now():
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def execute(nb, cwd, env_extra=None, timeout=600):
+    """Execute a notebook in a fresh kernel; returns (Timer incl. kernel start, notebook)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(_env(**(env_extra or {})))
+    try:
+        with Timer() as t:
+            NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, record_timing=True,
+                           extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(cwd)}}).execute()
+        return t, nb
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _cell_seconds(cell) -> float:
+    t = cell.get("metadata", {}).get("execution", {})
+    a, b = t.get("iopub.execute_input"), t.get("shell.execute_reply")
+    if not (a and b):
+        return 0.0
+    parse = lambda s: dt.datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(b) - parse(a)).total_seconds()
+
+
+def _only_imports(source: str) -> bool:
+    """A setup cell (imports, magics, use_style()): slow to run, but no loop to show a bar for."""
+    lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return all(line.startswith(("import ", "from ", "%")) or line.endswith("use_style()") for line in lines)
+
+
+def floor(repeat: int) -> dict:
+    def run(code):
+        return execute(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), ROOT)[0].wall
+    run("pass")  # warm the file cache: the first start reads every module from disk
+    bare = [run("pass") for _ in range(repeat)]
+    imports = [run(IMPORTS) for _ in range(repeat)]
+    return {"kernel_s": statistics.median(bare), "kernel_imports_s": statistics.median(imports)}
+
+
+def lesson_run(lesson: str) -> dict:
+    nb = nbformat.read(source_path(lesson), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(AUDIT_START))
+    nb.cells.append(nbformat.v4.new_code_cell(AUDIT_END))
+    timer, nb = execute(nb, source_path(lesson).parent, {"COURSEKIT_STATIC": "1"})
+    audit_cell, cells = nb.cells[-1], nb.cells[1:-1]
+    figures = []
+    for o in audit_cell.get("outputs", []):
+        if o.output_type == "stream" and o.text.startswith("BENCH-AUDIT "):
+            figures = json.loads(o.text.split(" ", 1)[1])
+    code = [(i, c) for i, c in enumerate(cells) if c.cell_type == "code"]
+    times = [(i, _cell_seconds(c)) for i, c in code]
+    slow = [(i, t) for i, t in times if t > SLOW_CELL_S]
+    no_bar = [i for i, t in slow if "progress(" not in cells[i].source and "tqdm" not in cells[i].source
+              and not _only_imports(cells[i].source)]
+    stderr = [i for i, c in code for o in c.get("outputs", [])
+              if o.output_type == "stream" and o.name == "stderr"]
+    errors = [f"cell {i}: {o.ename}" for i, c in code for o in c.get("outputs", []) if o.output_type == "error"]
+    slowest = max(times, key=lambda t: t[1]) if times else (None, 0.0)
+    return {
+        "execute_s": timer.wall,
+        "execute_cpu_s": timer.cpu,
+        "cells_s": sum(t for _, t in times),
+        "slowest_cell": {"index": slowest[0], "seconds": slowest[1]},
+        "slow_cells_without_progress_bar": no_bar,
+        "cells_with_stderr": sorted(set(stderr)),
+        "errors": errors,
+        "figures": len(figures),
+        "figure_problems": [p for p in figures if p],
+    }
+
+
+def _submission(lesson: str, release: pathlib.Path):
+    nb = nbformat.read(release, as_version=4)
+    src = nbformat.read(source_path(lesson), as_version=4)
+    solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in src.cells if nbgrader_meta(c).get("solution")}
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("solution"):
+            cell.source = solutions[nbgrader_meta(cell)["grade_id"]]
+    return nb
+
+
+def _nbgrader(course, *args):
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"], cwd=course,
+                          env=_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+
+
+def autograde_run(lesson: str, course: pathlib.Path, submissions: int) -> dict:
+    """`nbgrader autograde` of ``submissions`` solved submissions in one command (the way a class
+    is graded; nbgrader's start-up is shared), per submission, vs plain execution of one of them."""
+    if not (course / "source").exists():
+        shutil.copytree(ROOT / "source", course / "source")
+        shutil.copy(ROOT / "nbgrader_config.py", course)
+    _nbgrader(course, "generate_assignment", lesson, "--force")
+    nb = _submission(lesson, course / "release" / lesson / f"{lesson}.ipynb")
+    for k in range(submissions):
+        folder = course / "submitted" / f"bench{k}" / lesson
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(folder / f"{lesson}.ipynb"))
+    plain, _ = execute(nbformat.read(folder / f"{lesson}.ipynb", as_version=4), folder)
+    with Timer() as graded:
+        _nbgrader(course, "autograde", lesson, "--force")
+    per = graded.wall / submissions
+    return {"plain_s": plain.wall, "plain_cpu_s": plain.cpu, "submissions": submissions,
+            "autograde_command_s": graded.wall, "autograde_s": per, "autograde_cpu_s": graded.cpu / submissions,
+            "overhead": per / plain.wall - 1}
+
+
+def exercise_runs(selected: list[str]) -> list[dict]:
+    from coursekit.grading import evaluate
+    from coursekit.grading.exercise import _REGISTRY, _load_catalogues
+
+    _load_catalogues()
+    rows = []
+    for ex in sorted(_REGISTRY.values(), key=lambda e: (e.lesson, e.name)):
+        if ex.lesson not in selected:
+            continue
+        fn = ex.reference
+        if isinstance(fn, types.FunctionType):  # graded as a student's function, not "the reference"
+            fn = types.FunctionType(fn.__code__.replace(co_filename="<bench>"), fn.__globals__, fn.__name__,
+                                    fn.__defaults__, fn.__closure__)
+            fn.__kwdefaults__ = ex.reference.__kwdefaults__
+        row = {"lesson": ex.lesson, "exercise": ex.name, "points": ex.points}
+        for kind, hidden in (("visible", False), ("hidden", True)):
+            start = time.perf_counter()
+            ev = evaluate(ex.name, fn, hidden=hidden)
+            row[f"{kind}_s"] = time.perf_counter() - start
+            row[f"{kind}_cases"] = len(ev.results)
+        row["hidden_score"] = ev.score
+        rows.append(row)
+    return rows
+
+
+def _fmt(x, unit="s"):
+    return "-" if x is None else (f"{x:.2f} {unit}" if unit == "s" else f"{x:+.0%}")
+
+
+def _table(headers, rows) -> str:
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w)  # noqa: E731
+                                   for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def report(results: dict, previous: dict | None) -> tuple[str, list[str]]:
+    b, fl = results["budgets"], results["floor"]
+    prev = (previous or {}).get("lessons", {})
+    missed, out = [], []
+    out.append(f"machine: {results['machine']['cpus']} CPUs, {results['machine']['platform']}, "
+               f"python {results['machine']['python']}, torch {results['machine']['torch']}, "
+               f"load {results['machine']['load_before']}")
+    out.append(f"floor: bare kernel start {fl['kernel_s']:.2f} s, kernel + course imports {fl['kernel_imports_s']:.2f} s")
+    out.append("")
+    rows = []
+    for lesson, r in results["lessons"].items():
+        ag = r.get("autograde") or {}
+        ok = r["execute_s"] <= b["lesson_s"] and (not ag or ag["overhead"] <= b["autograde_overhead"])
+        p = prev.get(lesson, {}).get("execute_s")
+        rows.append([lesson, _fmt(r["execute_s"]), _fmt(r.get("execute_cpu_s")), _fmt(p), f"{r['execute_s'] / fl['kernel_imports_s']:.1f}x",
+                     f"{r['slowest_cell']['seconds']:.2f} s @{r['slowest_cell']['index']}",
+                     _fmt(ag.get("plain_s")), _fmt(ag.get("autograde_s")), _fmt(ag.get("overhead"), "%"),
+                     f"{r['figures']}/{len(r['figure_problems'])}", len(r["cells_with_stderr"]),
+                     len(r["slow_cells_without_progress_bar"]), "ok" if ok and not r["errors"] else "OVER"])
+        if r["execute_s"] > b["lesson_s"]:
+            missed.append(f"{lesson}: executes in {r['execute_s']:.1f} s > {b['lesson_s']:.0f} s")
+        if ag and ag["overhead"] > b["autograde_overhead"]:
+            missed.append(f"{lesson}: autograding adds {ag['overhead']:.0%} > {b['autograde_overhead']:.0%}")
+        if r["errors"]:
+            missed.append(f"{lesson}: errors while executing: {r['errors'][:3]}")
+    total = results["course_s"]
+    rows.append(["whole course", _fmt(total), "", _fmt((previous or {}).get("course_s")),
+                 f"{total / fl['kernel_imports_s']:.1f}x", "", "", "", "", "", "", "",
+                 "ok" if total <= b["course_s"] else "OVER"])
+    if total > b["course_s"]:
+        missed.append(f"whole course: {total:.1f} s > {b['course_s']:.0f} s")
+    out.append("execute: source notebook top to bottom, kernel start included (cpu: CPU seconds it used); "
+               "plain: a solved submission executed; autograde/sub: nbgrader autograde per submission")
+    out.append(f"Lessons (budget {b['lesson_s']:.0f} s each, {b['course_s']:.0f} s in all; autograding adds at most "
+               f"{b['autograde_overhead']:.0%})")
+    out.append(_table(["lesson", "execute", "cpu", "prev", "/floor", "slowest cell", "plain", "autograde/sub", "overhead",
+                       "figs/bad", "stderr", "slow w/o bar", ""], rows))
+    out.append("")
+    erows = []
+    for e in results["exercises"]:
+        ok = e["hidden_s"] <= b["hidden_s"] and e["visible_s"] <= b["visible_s"] and e["hidden_score"] == e["points"]
+        erows.append([e["lesson"][:2] + " " + e["exercise"], f"{e['visible_s']:.3f} s", e["visible_cases"],
+                      f"{e['hidden_s']:.3f} s", e["hidden_cases"], f"{e['hidden_score']:g}/{e['points']:g}",
+                      "ok" if ok else "OVER"])
+        if e["hidden_s"] > b["hidden_s"]:
+            missed.append(f"{e['exercise']}: hidden tests take {e['hidden_s']:.2f} s > {b['hidden_s']:.0f} s")
+        if e["visible_s"] > b["visible_s"]:
+            missed.append(f"{e['exercise']}: visible test takes {e['visible_s']:.2f} s > {b['visible_s']} s")
+        if e["hidden_score"] != e["points"]:
+            missed.append(f"{e['exercise']}: the reference earns {e['hidden_score']:g} of {e['points']:g}")
+    if erows:
+        out.append(f"Tests per exercise, on the reference (budget: visible {b['visible_s']} s, hidden {b['hidden_s']:.0f} s)")
+        out.append(_table(["exercise", "visible", "cases", "hidden", "cases", "score", ""], erows))
+        out.append("")
+    audit = []
+    for lesson, r in results["lessons"].items():
+        if r["slow_cells_without_progress_bar"]:
+            audit.append(f"{lesson}: cells over {SLOW_CELL_S:.0f} s without a progress bar: {r['slow_cells_without_progress_bar']}")
+        if r["cells_with_stderr"]:
+            audit.append(f"{lesson}: cells writing to stderr (warnings?): {r['cells_with_stderr']}")
+        for problems in r["figure_problems"]:
+            audit.append(f"{lesson}: a figure: {'; '.join(problems)}")
+    if audit:
+        out.append("Polish audit (cell numbers count from 0 in the source notebook)")
+        out.extend("  " + a for a in audit)
+        out.append("")
+    out.append("budgets: " + ("all met" if not missed else "MISSED\n  " + "\n  ".join(missed)))
+    return "\n".join(out), missed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("lessons", nargs="*", help="lessons to measure (default: all)")
+    parser.add_argument("--no-autograde", action="store_true", help="skip nbgrader autograde timings")
+    parser.add_argument("--submissions", type=int, default=2,
+                        help="submissions autograded in one nbgrader command (time per submission)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each floor measurement (median)")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "bench-results")
+    args = parser.parse_args(argv)
+    selected = args.lessons or lessons()
+    unknown = set(selected) - set(lessons())
+    if unknown:
+        parser.error(f"unknown lessons: {sorted(unknown)}")
+
+    import torch
+
+    results = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                 text=True).stdout.strip(),
+        "machine": {"cpus": len(os.sched_getaffinity(0)), "platform": platform.platform(terse=True),
+                    "python": platform.python_version(), "torch": torch.__version__,
+                    "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg())},
+        "budgets": BUDGET,
+    }
+    print("floor: kernel starts ...", flush=True)
+    results["floor"] = floor(args.repeat)
+    results["lessons"] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-course-") as course:
+        for lesson in selected:
+            print(f"{lesson}: executing ...", flush=True)
+            r = lesson_run(lesson)
+            if not args.no_autograde:
+                print(f"{lesson}: autograding ...", flush=True)
+                r["autograde"] = autograde_run(lesson, pathlib.Path(course), args.submissions)
+            results["lessons"][lesson] = r
+    results["course_s"] = sum(r["execute_s"] for r in results["lessons"].values())
+    print("exercises: visible and hidden tests ...", flush=True)
+    results["exercises"] = exercise_runs(selected)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    latest = args.out / "latest.json"
+    previous = json.loads(latest.read_text()) if latest.exists() else None
+    text, missed = report(results, previous)
+    results["missed"] = missed
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for path in (args.out / f"{stamp}.json", latest):
+        path.write_text(json.dumps(results, indent=1))
+    (args.out / "latest.txt").write_text(text + "\n")
+    print()
+    print(text)
+    print(f"\nwritten: {args.out / f'{stamp}.json'} (and latest.json, latest.txt)")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
