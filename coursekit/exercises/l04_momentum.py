@@ -172,35 +172,38 @@ def _step(params, grad, state, lr, momentum, dampening, weight_decay, nesterov, 
     return params - lr * d, new_state
 
 
-def _mk(**flags):
+def _mk(name, **flags):
+    """A wrong step with one flag of ``_step`` set, importable as ``coursekit.exercises.l04_momentum.<name>``."""
     def wrong(params, grad, state, *, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         return _step(params, grad, state, lr, momentum, dampening, weight_decay, nesterov, **flags)
+    wrong.__name__ = wrong.__qualname__ = name
+    globals()[name] = wrong
     return wrong
 
 
 _M_LR_IN_BUFFER = Mistake(
     "lr_in_buffer", "the buffer accumulates lr * grad (v = momentum * v + lr * g, p -= v); torch's buffer holds "
     "gradients only (b = momentum * b + g) and lr multiplies the step: the two differ once lr changes",
-    _mk(lr_in_buffer=True))
+    _mk("wrong_lr_in_buffer", lr_in_buffer=True))
 _M_FORGET = Mistake(
     "state_not_kept", "the buffer is not returned in the state, so every step starts over (plain SGD); return "
-    "{'momentum_buffer': b}", _mk(forget_state=True))
+    "{'momentum_buffer': b}", _mk("wrong_state_not_kept", forget_state=True))
 _M_LATE = Mistake(
     "step_with_old_buffer", "the step uses the buffer from before this gradient was added; update the buffer "
-    "first, then step with it", _mk(late=True))
+    "first, then step with it", _mk("wrong_step_with_old_buffer", late=True))
 _M_DAMP_FIRST = Mistake(
     "dampening_first_step", "dampening is applied on the first step (or the buffer starts at 0): torch sets "
-    "b = g on the first step, with no dampening", _mk(damp_first=True))
+    "b = g on the first step, with no dampening", _mk("wrong_dampening_first_step", damp_first=True))
 _M_NO_DAMP = Mistake(
     "dampening_ignored", "dampening is ignored: after the first step b = momentum * b + (1 - dampening) * g",
-    _mk(no_dampening=True))
+    _mk("wrong_dampening_ignored", no_dampening=True))
 _M_NESTEROV_OLD = Mistake(
     "nesterov_old_buffer", "Nesterov uses the buffer from before this step; torch's direction is "
-    "g + momentum * b with the buffer b just updated", _mk(nesterov_old=True))
+    "g + momentum * b with the buffer b just updated", _mk("wrong_nesterov_old_buffer", nesterov_old=True))
 _M_WD_AFTER = Mistake(
     "weight_decay_after_momentum", "weight decay is added after the momentum (or decoupled, as in AdamW); "
     "torch.optim.SGD adds weight_decay * params to the gradient before the buffer update",
-    _mk(wd_after=True))
+    _mk("wrong_weight_decay_after_momentum", wd_after=True))
 
 
 def _forbidden_sgd():
