@@ -7,10 +7,10 @@ in a bubblewrap sandbox, survives kernels that die or hang, and every grade cell
 re-judged outside the kernel; feedback never shows the hidden tests' source.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, GetGrades,
+                                    IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
-from coursekit.grading.autograde import SafeExecute, VerifyGrades
+from coursekit.grading.autograde import SafeDeduplicateIds, SafeExecute, SafeOverwriteCells, VerifyGrades
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -21,8 +21,11 @@ c.GenerateAssignment.create_assignment = True
 c.Autograde.create_student = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# nbgrader's default pipeline with Execute replaced by SafeExecute (sandbox, dead/hung kernels)
+# nbgrader's default pipelines, with DeduplicateIds and OverwriteCells made safe (a copied test cell no
+# longer fails the whole submission; a deleted one is put back and graded), Execute replaced by SafeExecute (sandbox, dead/hung kernels)
 # and VerifyGrades right after it (scores judged outside the student's kernel).
+c.Autograde.sanitize_preprocessors = [ClearOutput, SafeDeduplicateIds, OverwriteKernelspec, SafeOverwriteCells,
+                                      CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # "auto": sandboxed when bwrap works, a warning otherwise; "required" refuses to grade without it.

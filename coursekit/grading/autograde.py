@@ -23,13 +23,15 @@ import os
 import pathlib
 import re
 import shutil
+import subprocess
 
+import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Enum, Float, Integer, Unicode
+from nbgrader.preprocessors import DeduplicateIds, Execute, NbGraderPreprocessor, OverwriteCells
+from traitlets import Bool, Enum, Float, Integer, Unicode
 
 from . import sandbox, wire
 
@@ -53,6 +55,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         cmd, kw = await super()._async_pre_start_kernel(**kw)
         workdir = kw.get("cwd") or os.getcwd()
+        kw.setdefault("stdout", subprocess.DEVNULL)  # the kernel's banner, not the instructor's business
         cmd = sandbox.command(cmd, workdir=workdir, private=self._private, hidden=self.hidden_folders,
                               memory_limit=self.memory_limit)
         return cmd, kw
@@ -155,6 +158,54 @@ class SafeExecute(Execute):
 def _error(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"{ename}: {evalue}"])
+
+
+class SafeDeduplicateIds(DeduplicateIds):
+    """nbgrader's ``DeduplicateIds``, but a duplicated cell becomes an ordinary cell.
+
+    nbgrader blanks the duplicate's metadata to ``{}``, which its own schema check then rejects,
+    failing the whole submission: a student who copies a test cell would lose every point.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if not cell.get("metadata", {}).get("nbgrader"):
+            return cell, resources
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
+
+
+class SafeOverwriteCells(OverwriteCells):
+    """nbgrader's ``OverwriteCells``, putting back grade cells a student deleted.
+
+    nbgrader's own ``add_missing_cells`` looks the deleted cell's predecessor up among grade and
+    solution cells only, and fails the whole submission with a ``KeyError`` when that predecessor
+    is a read-only cell (here: the visible check before every hidden test). This puts a missing
+    grade cell after the nearest earlier cell of the source notebook still present (or at the end).
+    """
+
+    add_missing_cells = Bool(True, help="Put deleted grade cells back (and grade them).").tag(config=True)
+
+    def add_missing_grade_cells(self, nb, resources):
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        order = [cell.name for cell in source_nb.source_cells]
+        solutions = {cell.name for cell in source_nb.solution_cells}
+        present = lambda: {c["metadata"]["nbgrader"]["grade_id"]: i for i, c in enumerate(nb.cells)  # noqa: E731
+                           if "grade_id" in c.get("metadata", {}).get("nbgrader", {})}
+        for grade_cell in source_nb.grade_cells:
+            where = present()
+            if grade_cell.name in where:
+                continue
+            self.log.warning("Missing grade cell %s encountered, adding it back", grade_cell.name)
+            source_cell = next(c for c in source_nb.source_cells if c.name == grade_cell.name)
+            cell = nbformat.from_dict(self.missing_cell_transform(source_cell, grade_cell.max_score,
+                                                                  is_solution=grade_cell.name in solutions))
+            cell["id"] = re.sub(r"[^A-Za-z0-9_-]", "-", f"restored-{grade_cell.name}")[:64]
+            earlier = order[:order.index(grade_cell.name)] if grade_cell.name in order else []
+            anchor = next((where[name] for name in reversed(earlier) if name in where), None)
+            nb.cells.insert(len(nb.cells) if anchor is None else anchor + 1, cell)
+        return nb, resources
 
 
 class VerifyGrades(NbGraderPreprocessor):
