@@ -71,6 +71,17 @@ def _bn_wrong_axis(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e
     return out, cache, new
 
 
+def _bn_one_pass_variance(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+    """var = E[x^2] - E[x]^2: cancels catastrophically when |mean| >> std."""
+    out, cache, new = _bn(x, gamma, beta, state, training, momentum, eps)
+    if training:
+        x = np.asarray(x, dtype=np.float64)
+        mean = x.mean(axis=0)
+        var = (x ** 2).mean(axis=0) - mean ** 2
+        out = gamma * (x - mean) / np.sqrt(var + eps) + beta
+    return out, cache, new
+
+
 def _bn_running_in_training(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
     return _bn(x, gamma, beta, state, training, momentum, eps, norm_with_running=True)
 
@@ -251,6 +262,9 @@ register(Exercise(
         Mistake("unbiased_normalisation", "the variance used to normalise is the biased one (divide by N, "
                 "np.var's default); the unbiased one (N - 1) only goes into running_var", _bn_unbiased_norm),
         Mistake("swapped_affine", "gamma scales and beta shifts: out = gamma * x_hat + beta", _bn_swap_affine),
+        Mistake("one_pass_variance", "var = mean(x**2) - mean(x)**2 loses most digits when the mean is large "
+                "compared with the spread (1e3 vs 1e-2 here); compute mean((x - mean)**2), as np.var does",
+                _bn_one_pass_variance),
     ]))
 
 
