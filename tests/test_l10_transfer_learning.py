@@ -12,7 +12,7 @@ from coursekit.datasets import blobs
 from coursekit.grading import evaluate
 from coursekit.transfer import (accuracy, freeze, greedy_layerwise_pretrain, leaves, mlp, related_task,
                                 train_classifier, transfer_model)
-from tests.helpers import clone
+from helpers import clone
 
 
 def _pretrained(seed=0):
