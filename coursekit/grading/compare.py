@@ -99,9 +99,9 @@ def compare(expected: Any, received: Any, atol: float, rtol: float, *, strict: b
     bad = ~ok
     diff = np.where(np.isnan(diff), np.inf, diff)
     max_abs = float(diff[bad].max())
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rel = diff[bad] / np.abs(e[bad])
-    max_rel = float(np.nan_to_num(rel, nan=np.inf).max())
+    max_rel = float(np.nan_to_num(rel, nan=np.inf, posinf=np.inf).max())
     count = f"{int(bad.sum())} of {bad.size} values differ" if bad.size > 1 else "value differs"
     return Mismatch(f"{where}: {count}", max_abs, max_rel)
 
