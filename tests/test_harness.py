@@ -161,3 +161,11 @@ def test_register_refuses_duplicate_names():
 def test_unknown_exercise_lists_the_known_ones():
     with pytest.raises(KeyError, match="known: .*rosenbrock"):
         registry.get_exercise("rosenbrok")
+
+
+def test_compare_never_warns_on_extreme_values():
+    from coursekit.grading.compare import compare
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bad = compare(np.array([4e-309, 0.0, np.inf]), np.array([1.0, 2.0, np.nan]), 1e-10, 1e-8)
+    assert bad is not None and bad.max_rel == np.inf and "3 of 3 values differ" in bad.what
