@@ -10,7 +10,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, GetGrades,
                                     IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
-from coursekit.grading.autograde import SafeDeduplicateIds, SafeExecute, SafeOverwriteCells, VerifyGrades
+from coursekit.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeExecute, SafeOverwriteCells, VerifyGrades
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -23,11 +23,12 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 
 # nbgrader's default pipelines, with DeduplicateIds and OverwriteCells made safe (a copied test cell no
 # longer fails the whole submission; a deleted one is put back and graded), Execute replaced by SafeExecute (sandbox, dead/hung kernels)
-# and VerifyGrades right after it (scores judged outside the student's kernel).
+# VerifyGrades right after it (scores judged outside the student's kernel) and CapOutputs (a cell's
+# output bounded in characters, not only in lines as LimitOutput does).
 c.Autograde.sanitize_preprocessors = [ClearOutput, SafeDeduplicateIds, OverwriteKernelspec, SafeOverwriteCells,
                                       CheckCellMetadata]
-c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, IgnorePattern, ClearMetadataPreprocessor,
-                                       LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, CapOutputs, IgnorePattern,
+                                       ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # "auto": sandboxed when bwrap works, a warning otherwise; "required" refuses to grade without it.
 c.SafeExecute.sandbox = "auto"
 c.SafeExecute.memory_limit_gb = 4.0

@@ -53,8 +53,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = os.path.join(self._private, "kernel.json")
 
     async def _async_pre_start_kernel(self, **kw):
+        # Interrupt by a message on the control channel (ipykernel then signals itself): a SIGINT
+        # sent to the process group would also reach bwrap, whose death takes the kernel with it.
+        self.kernel_spec.interrupt_mode = "message"
         cmd, kw = await super()._async_pre_start_kernel(**kw)
         workdir = kw.get("cwd") or os.getcwd()
+        _seed_matplotlib_cache(os.path.join(self._private, "matplotlib"))
         kw.setdefault("stdout", subprocess.DEVNULL)  # the kernel's banner, not the instructor's business
         cmd = sandbox.command(cmd, workdir=workdir, private=self._private, hidden=self.hidden_folders,
                               memory_limit=self.memory_limit)
@@ -64,6 +68,19 @@ class SandboxedKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             shutil.rmtree(self._private, ignore_errors=True)
+
+
+def _seed_matplotlib_cache(folder: str) -> None:
+    """Give the sandboxed kernel a copy of matplotlib's font cache: with an empty config folder
+    it would rebuild the cache (seconds) in every kernel."""
+    os.makedirs(folder, exist_ok=True)
+    try:
+        import matplotlib
+        cache = pathlib.Path(matplotlib.get_cachedir())
+        for font_list in cache.glob("fontlist-*.json"):
+            shutil.copy(font_list, folder)
+    except Exception:  # noqa: BLE001 - only a speed-up
+        pass
 
 
 class SafeExecute(Execute):
@@ -158,6 +175,39 @@ class SafeExecute(Execute):
 def _error(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"{ename}: {evalue}"])
+
+
+class CapOutputs(NbGraderPreprocessor):
+    """Bound what a cell's outputs weigh: nbgrader's ``LimitOutput`` counts lines, so one 100 MB
+    line (or a plot called a thousand times with a print inside) would pass through whole."""
+
+    max_chars = Integer(100_000, help="Characters of text output kept per cell.").tag(config=True)
+    max_outputs = Integer(200, help="Outputs kept per cell.").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        budget, kept = self.max_chars, []
+        for out in cell.get("outputs", []):
+            if len(kept) >= self.max_outputs or budget <= 0:
+                kept.append(NotebookNode(output_type="stream", name="stdout",
+                                         text="\n... (more output removed by the grader)\n"))
+                break
+            if out.output_type == "stream":
+                text = out.text
+                if len(text) > budget:
+                    out.text = text[:budget // 2] + f"\n... ({len(text) - budget:,} characters removed by the grader) ...\n" \
+                        + text[-budget // 2:]
+                budget -= len(out.text)
+            elif out.output_type in ("display_data", "execute_result"):
+                size = sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in out.get("data", {}).values())
+                if size > max(budget, 2_000_000):
+                    out = NotebookNode(output_type="stream", name="stdout",
+                                       text=f"... (an output of {size:,} characters removed by the grader)\n")
+                budget -= min(size, budget)
+            kept.append(out)
+        cell.outputs = kept
+        return cell, resources
 
 
 class SafeDeduplicateIds(DeduplicateIds):

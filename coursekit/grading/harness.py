@@ -16,6 +16,7 @@ from .isolate import changed, run_isolated, seed_everything, snapshot
 from ..runtime import is_autograding
 
 OUTPUT_SHOWN = 600  # characters of a student's captured output shown per case
+OUTPUT_KEPT = 4 * OUTPUT_SHOWN  # characters of it kept at all (the report shows the first OUTPUT_SHOWN)
 
 
 @dataclass
@@ -142,7 +143,8 @@ def collect(ex: Exercise, fn: Callable, case: Case) -> RawResult:
     before = snapshot((given.args, given.kwargs))
     outcome = run_isolated(lambda: ex.call(fn, given), time_limit=ex.time_limit,
                            forbidden=[ex.reference, *ex.forbidden])
-    raw = RawResult(output=outcome.output, delegated=list(outcome.delegated))
+    output = outcome.output if len(outcome.output) <= OUTPUT_KEPT else outcome.output[:OUTPUT_KEPT] + " ..."
+    raw = RawResult(output=output, delegated=list(outcome.delegated))
     if outcome.error is not None:
         raw.error = _describe_error(outcome.error)
         return raw

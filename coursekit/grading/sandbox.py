@@ -100,7 +100,7 @@ def command(cmd: list[str], *, workdir: str | os.PathLike, private: str | os.Pat
             args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(private), str(private), "--bind", str(workdir), str(workdir),
              "--chdir", str(workdir), "--setenv", "HOME", home or str(workdir),
-             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "COURSEKIT_SANDBOX", "1",
+             "--setenv", "MPLCONFIGDIR", str(private / "matplotlib"), "--setenv", "COURSEKIT_SANDBOX", "1",
              # ipykernel's parent poller would see bwrap, not nbgrader, as its parent and quit;
              # --die-with-parent does its job instead
              "--unsetenv", "JPY_PARENT_PID"]

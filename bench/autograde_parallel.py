@@ -1,0 +1,137 @@
+"""Serial vs parallel autograding throughput on a generated class.
+
+    python -m bench.autograde_parallel [--students 40] [--workers 2] [--lesson 01_gradients] [--sandbox auto]
+
+Builds a throw-away course with ``--students`` submissions of a lesson (a mix of full solutions,
+planted known mistakes and blank notebooks), then grades it twice from the same start:
+serially with nbgrader's own ``nbgrader autograde`` (one process, one student after another),
+and with ``tools/grade.py`` using ``--workers`` processes. Prints both throughputs, the speedup,
+the mean time per submission, and checks that both gradebooks hold the same scores.
+Writes the figures as JSON to ``bench-results/autograde_parallel.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools import grade as grader  # noqa: E402
+from tools.editions import nbgrader_meta, solution_code, source_path, tool_env  # noqa: E402
+
+
+def _nbgrader(course: pathlib.Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"], cwd=course, env=tool_env(),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_class(course: pathlib.Path, lesson: str, n: int) -> None:
+    """A course with ``n`` submissions: 2 of 4 full solutions, 1 with a planted mistake, 1 blank."""
+    from coursekit.grading import get_exercise
+
+    course.mkdir(parents=True)
+    shutil.copytree(ROOT / "source" / lesson, course / "source" / lesson)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    _nbgrader(course, "generate_assignment", lesson, "--force")
+    release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
+    source = nbformat.read(source_path(lesson), as_version=4)
+    solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in source.cells if nbgrader_meta(c).get("solution")}
+    for i in range(n):
+        nb = nbformat.from_dict(release)
+        kind = ("solution", "solution", "mistake", "blank")[i % 4]
+        for cell in nb.cells:
+            grade_id = nbgrader_meta(cell).get("grade_id", "")
+            if not nbgrader_meta(cell).get("solution") or kind == "blank":
+                continue
+            cell.source = solutions[grade_id]
+            name = grade_id.removesuffix("_solution")
+            if kind == "mistake" and i % 3 == 0:
+                try:
+                    mistake = get_exercise(name).mistakes[0].fn
+                    cell.source = f"from {mistake.__module__} import {mistake.__name__} as {name}"
+                except (KeyError, IndexError):
+                    pass
+        folder = course / "submitted" / f"student{i:03d}" / lesson
+        folder.mkdir(parents=True)
+        nbformat.write(nb, str(folder / f"{lesson}.ipynb"))
+
+
+def all_scores(course: pathlib.Path, lesson: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+        return {(s.student_id, g.name): g.score for s in gb.assignment_submissions(lesson)
+                for nb in s.notebooks for g in nb.grades}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.autograde_parallel", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--lesson", default="01_gradients")
+    parser.add_argument("--sandbox", choices=["auto", "required", "off"], default="auto")
+    parser.add_argument("--out", default=str(ROOT / "bench-results" / "autograde_parallel.json"))
+    args = parser.parse_args(argv)
+    os.environ["PATH"] = tool_env()["PATH"]
+
+    with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
+        base = pathlib.Path(tmp) / "base"
+        print(f"building a class of {args.students} submissions of {args.lesson} ...", flush=True)
+        make_class(base, args.lesson, args.students)
+        serial, parallel = pathlib.Path(tmp) / "serial", pathlib.Path(tmp) / "parallel"
+        shutil.copytree(base, serial)
+        shutil.copytree(base, parallel)
+
+        print("serial: nbgrader autograde (one process) ...", flush=True)
+        start = time.perf_counter()
+        _nbgrader(serial, "autograde", args.lesson, f"--SafeExecute.sandbox={args.sandbox}")
+        t_serial = time.perf_counter() - start
+
+        print(f"parallel: tools.grade --workers {args.workers} ...", flush=True)
+        start = time.perf_counter()
+        outcomes = grader.grade(parallel, args.lesson, workers=args.workers, sandbox=args.sandbox, progress=True)
+        t_parallel = time.perf_counter() - start
+
+        same = all_scores(serial, args.lesson) == all_scores(parallel, args.lesson)
+        failed = sum(not o.ok for o in outcomes)
+        per_sub = sorted(o.seconds for o in outcomes)
+
+    n = args.students
+    result = {
+        "lesson": args.lesson, "students": n, "workers": args.workers, "cores": os.cpu_count(),
+        "sandbox": args.sandbox if args.sandbox == "off" else ("bwrap" if grader.sandbox_notice(args.sandbox) is None else "none"),
+        "serial_seconds": round(t_serial, 1), "parallel_seconds": round(t_parallel, 1),
+        "serial_per_minute": round(60 * n / t_serial, 1), "parallel_per_minute": round(60 * n / t_parallel, 1),
+        "speedup": round(t_serial / t_parallel, 2),
+        "serial_seconds_per_submission": round(t_serial / n, 2),
+        "worker_seconds_per_submission_median": round(per_sub[len(per_sub) // 2], 2) if per_sub else None,
+        "scores_identical": same, "failed": failed,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+    print(f"\n{n} submissions of {args.lesson}, {os.cpu_count()} cores, sandbox: {result['sandbox']}")
+    print(f"  serial   nbgrader autograde : {t_serial:7.1f} s  {result['serial_per_minute']:6.1f} submissions/min  "
+          f"({result['serial_seconds_per_submission']:.2f} s each)")
+    print(f"  parallel tools.grade x{args.workers}     : {t_parallel:7.1f} s  {result['parallel_per_minute']:6.1f} submissions/min  "
+          f"(median {result['worker_seconds_per_submission_median']} s per submission in a worker)")
+    print(f"  speedup {result['speedup']}x; scores identical: {same}; failed: {failed}; "
+          f"load average {result['load_average_1min']}")
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"  written to {out}")
+    return 0 if same and not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Parallel autograding (tools/grade.py) writes exactly what a serial `nbgrader autograde` writes.
+
+The same class is graded twice: in one copy of the course by nbgrader's own CLI (serial), in
+another by `python -m tools.grade --workers 2`; every gradebook row (submission, notebook,
+grade, comment) and every grade cell's report must be the same, with no database lock errors,
+and a progress bar showing done/total and failures. Regrading one student (--force) changes nothing.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import ROOT, nbgrader
+from gradingkit import LESSON, POINTS, Submission, cell_text, gradebook_rows, make_course, scores
+from tools.editions import tool_env
+
+WRONG_FD = "def forward_difference(f, x, eps=1e-6):\n    return np.zeros(np.shape(x))\n"
+SIGN_SLIP = ("def rosenbrock_grad(x, a=1.0, b=1.0):\n    inner = x[1] - x[0] ** 2\n"
+             "    return np.array([2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, 2.0 * b * inner])\n")
+
+
+def _class(course):
+    Submission(course).write(course, "ada")
+    Submission(course).solve("forward_difference", WRONG_FD).solve("rosenbrock_grad", SIGN_SLIP).write(course, "bob")
+    blank = Submission(course)
+    blank.nb = nbformat.read(course / "release" / LESSON / f"{LESSON}.ipynb", as_version=4)
+    blank.write(course, "cyd")
+    (Submission(course).solve("central_difference", "def central_difference(f, x, eps=1e-5):\n"
+                                                    "    import os\n    os._exit(0)\n").write(course, "dee"))
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    base = make_course(tmp_path_factory.mktemp("parallel") / "base")
+    _class(base)
+    serial, parallel = base.parent / "serial", base.parent / "parallel"
+    shutil.copytree(base, serial)
+    shutil.copytree(base, parallel)
+    nbgrader(serial, "autograde", LESSON)
+    proc = subprocess.run([sys.executable, "-m", "tools.grade", LESSON, "--workers", "2", "--course", str(parallel)],
+                          cwd=ROOT, env=tool_env(), capture_output=True, text=True)
+    return serial, parallel, proc
+
+
+def test_parallel_command_succeeds_with_a_progress_bar(two_runs):
+    _, _, proc = two_runs
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4/4" in proc.stderr and "failed=0" in proc.stderr
+    assert "4 of 4 submissions of 01_gradients autograded" in proc.stdout
+    assert "locked" not in (proc.stdout + proc.stderr).lower()
+
+
+def test_gradebook_identical_to_serial_nbgrader(two_runs):
+    serial, parallel, _ = two_runs
+    rows = gradebook_rows(serial)
+    assert rows and gradebook_rows(parallel) == rows
+    assert scores(parallel, "ada") == POINTS
+    assert all(v == 0 for v in scores(parallel, "cyd").values())
+    assert scores(parallel, "dee")["central_difference_grade"] == 0
+    assert 0 < sum(scores(parallel, "bob").values()) < sum(POINTS.values())
+
+
+def test_reports_identical_to_serial_nbgrader(two_runs):
+    serial, parallel, _ = two_runs
+    for student in ("ada", "bob", "cyd", "dee"):
+        for grade_id in POINTS:
+            assert cell_text(parallel, student, grade_id) == cell_text(serial, student, grade_id), (student, grade_id)
+
+
+def test_regrading_one_student_changes_nothing(two_runs):
+    serial, parallel, _ = two_runs
+    from tools import grade as grader
+
+    before = gradebook_rows(parallel)
+    outcomes = grader.grade(parallel, LESSON, students=["bob"], force=True, progress=False)
+    assert [o.ok for o in outcomes] == [True]
+    assert gradebook_rows(parallel) == before == gradebook_rows(serial)
