@@ -66,17 +66,22 @@ def transfer_model(pretrained, n_reuse, n_outputs, *, fine_tune=False):
     return nn.Sequential(*body, head)
 
 
-def train_classifier(model, X, y, epochs, lr=1e-2):
+def train_classifier(model, X, y, epochs, lr=1e-2, desc=None):
     """``epochs`` full-batch Adam steps on the cross-entropy of ``model`` for ``(X, y)``.
 
     Only parameters that require a gradient are given to the optimizer. Returns the loss per step.
+    ``desc``: show a progress bar with this label (``coursekit.runtime.progress``).
     """
     Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
     losses = []
-    for _ in range(epochs):
+    steps = range(epochs)
+    if desc is not None:
+        from coursekit.runtime import progress
+        steps = progress(steps, desc=desc)
+    for _ in steps:
         loss = nn.functional.cross_entropy(model(Xt), yt)
         opt.zero_grad()
         loss.backward()

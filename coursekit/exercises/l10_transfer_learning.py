@@ -28,6 +28,19 @@ TIME_LIMIT = 10.0
 _warm = False
 
 
+class _OneThread:
+    """Tiny models gain nothing from threads, and on a busy machine two threads wait for each other."""
+
+    def __enter__(self):
+        self.n = torch.get_num_threads()
+        if self.n != 1:
+            torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        if self.n != 1:
+            torch.set_num_threads(self.n)
+
+
 def _warm_up():
     global _warm
     if _warm:
@@ -158,6 +171,11 @@ _G_SEED = 1234
 
 
 def _run_transfer(fn, case):
+    with _OneThread():
+        return _transfer_facts(fn, case)
+
+
+def _transfer_facts(fn, case):
     _warm_up()
     pretrained, n_reuse, n_outputs = case.args
     pre_params = list(pretrained.parameters())
@@ -327,6 +345,11 @@ register(Exercise(
 # --- greedy_layerwise_pretrain ----------------------------------------------------------------
 
 def _run_greedy(fn, case):
+    with _OneThread():
+        return _greedy_facts(fn, case)
+
+
+def _greedy_facts(fn, case):
     _warm_up()
     history = []  # (module, weight, bias) at every forward call of an nn.Linear during fn
 
