@@ -192,3 +192,18 @@ def test_delegating_to_torch_earns_nothing():
 
     ev = evaluate("mse_loss", mse_torch)
     assert ev.score == 0 and ev.delegated
+
+
+def test_the_graders_plain_sgd_is_torch_sgd():
+    from coursekit.exercises.l03_sgd import PlainSGD
+
+    for momentum in (0.0, 0.9):
+        model, loader, loss_fn, opt = _setup(4, momentum=momentum)
+        twin, twin_loader, _, _ = _setup(4)
+        plain = PlainSGD(twin.parameters(), lr=0.1, momentum=momentum)
+        for _ in range(2):
+            a = train_one_epoch(model, loader, loss_fn, opt)
+            b = train_one_epoch(twin, twin_loader, loss_fn, plain)
+            assert a == pytest.approx(b, rel=1e-12)
+        for p, q in zip(model.parameters(), twin.parameters()):
+            torch.testing.assert_close(p, q, atol=1e-12, rtol=1e-10)
