@@ -5,7 +5,8 @@ workspace directory; the student notebook release/01_gradients/01_gradients.ipyn
 (1) as shipped, where "Run All" stops at the first visible check with the harness's message, and
 (2) as a student's completed copy (the source solutions pasted into the stubs), where every cell
 runs, the figures show, the explorer's slider redraws its figure when dragged, and a wrong answer
-typed into an exercise gets the harness's message naming the likely mistake.
+typed into an exercise gets the harness's message naming the likely mistake. A second lesson with
+an explorer (02, the learning-rate slider) runs completed, and its slider redraws its figure too.
 
 Screenshots are saved in build/test-artifacts/browser/ (or $BROWSER_ARTIFACTS).
 Needs /usr/bin/chromium (Debian's `chromium`, installed by .ci/system-packages); skipped without it.
@@ -38,6 +39,8 @@ if not os.path.exists(CHROMIUM):
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 LESSON = "01_gradients"
+# a second lesson with an explorer: the learning-rate slider of lesson 02
+WIDGET_LESSON = "02_gradient_descent"
 ARTIFACTS = pathlib.Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "build" / "test-artifacts" / "browser"))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -70,12 +73,12 @@ def _completed(release_nb, source_nb):
 def lab(tmp_path_factory):
     """A JupyterLab server on a free port serving copies of the lesson's student notebook."""
     root = tmp_path_factory.mktemp("lab")
-    work = root / "course" / LESSON
-    work.mkdir(parents=True)
-    release = ROOT / "release" / LESSON / f"{LESSON}.ipynb"
-    shutil.copy(release, work / f"{LESSON}.ipynb")
-    completed = _completed(nbformat.read(release, as_version=4), nbformat.read(source_path(LESSON), as_version=4))
-    nbformat.write(completed, str(work / f"{LESSON}_completed.ipynb"))
+    for lesson in (LESSON, WIDGET_LESSON):
+        work = root / "course" / lesson
+        shutil.copytree(ROOT / "release" / lesson, work)  # the student's folder, as handed out
+        release = work / f"{lesson}.ipynb"
+        completed = _completed(nbformat.read(release, as_version=4), nbformat.read(source_path(lesson), as_version=4))
+        nbformat.write(completed, str(work / f"{lesson}_completed.ipynb"))
     settings = root / "settings"
     for plugin, values in {
         # no pop-up asking about news, no request to the internet
@@ -112,7 +115,7 @@ def lab(tmp_path_factory):
             proc.kill()
             pytest.fail("JupyterLab did not start:\n" + (root / "jupyterlab.log").read_text()[-3000:])
         time.sleep(0.5)
-    yield {"base": base, "token": token, "work": work}
+    yield {"base": base, "token": token}
     try:  # shut down kernels and server cleanly, then make sure the process group is gone
         req = urllib.request.Request(f"{base}/api/shutdown?token={token}", method="POST")
         urllib.request.urlopen(req, timeout=10).close()
@@ -127,6 +130,7 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's screenshots only
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -134,11 +138,20 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, lab):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     yield pg
     context.close()
+    for session in _api(lab, "GET", "api/sessions"):  # stop this test's kernels
+        _api(lab, "DELETE", f"api/sessions/{session['id']}")
+
+
+def _api(lab, method, path):
+    req = urllib.request.Request(f"{lab['base']}/{path}?token={lab['token']}", method=method)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        body = r.read()
+    return json.loads(body) if body else None
 
 
 def _shot(page, name):
@@ -146,9 +159,12 @@ def _shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def _open(page, lab, name):
-    page.goto(f"{lab['base']}/lab/tree/{LESSON}/{name}?token={lab['token']}")
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=STARTUP_TIMEOUT * 1000)
+def _open(page, lab, name, lesson=LESSON):
+    # a workspace of its own: JupyterLab restores no tab of an earlier test
+    workspace = secrets.token_hex(4)
+    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{lesson}/{name}?token={lab['token']}")
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").first \
+        .wait_for(timeout=STARTUP_TIMEOUT * 1000)
     # wait until the notebook's kernel is started and has answered (the app is exposed for that only)
     page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=STARTUP_TIMEOUT * 1000)
     page.evaluate("""async () => {
@@ -198,6 +214,54 @@ def _error_text(cell) -> str:
     return "\n".join(cell.locator("[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts())
 
 
+def _drag_slider_and_see_the_figure_change(page, shot, name=None):
+    """The first explorer on the page: a real ipywidgets slider whose Output holds a figure; dragging
+    the slider's handle across the track changes its value and redraws the figure."""
+    widget = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox") \
+        .filter(has=page.locator(".widget-hslider")).first
+    widget.evaluate("e => e.scrollIntoView({block: 'center'})")
+    slider = widget.locator(".widget-hslider").first
+    expect(slider).to_be_visible()
+    if name:
+        assert name in slider.inner_text()
+    readout = slider.locator(".widget-readout")
+    figure = widget.locator(".widget-output img")
+    expect(figure).to_have_count(1, timeout=30_000)
+    before_src, before_value = figure.get_attribute("src"), readout.inner_text()
+    _shot(page, f"{shot}_widget_before")
+
+    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    target = 0.1 if hb["x"] + hb["width"] / 2 > tb["x"] + 0.3 * tb["width"] else 0.9
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(tb["x"] + target * tb["width"], hb["y"] + hb["height"] / 2, steps=10)
+    page.mouse.up()
+    expect(readout).not_to_have_text(before_value, timeout=10_000)
+
+    def number(text):  # the readout writes a Unicode minus sign
+        return float(text.replace("\u2212", "-"))
+    moved = number(readout.inner_text()) - number(before_value)
+    assert (moved < 0) == (target < 0.5), (before_value, readout.inner_text())
+    deadline = time.monotonic() + 30
+    while figure.count() != 1 or figure.get_attribute("src") == before_src:
+        assert time.monotonic() < deadline, "dragging the slider did not redraw the figure"
+        page.wait_for_timeout(200)
+    assert figure.evaluate("i => i.naturalWidth") > 100
+    assert not _error_text(widget), _error_text(widget)
+    _shot(page, f"{shot}_widget_after_drag")
+
+
+def _assert_ran_clean(page, cells, prompts):
+    assert all(p.strip()[1:-2].isdigit() for p in prompts if p.strip()), f"some code cell did not run: {prompts}"
+    errors = {i: _error_text(cells.nth(i))[:300] for i in range(cells.count()) if _error_text(cells.nth(i))}
+    assert not errors, f"the completed notebook shows errors or warnings: {errors}"
+    images = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img")
+    assert images.count() >= 3, f"{images.count()} images displayed"
+    sizes = images.evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
+    assert all(w > 100 and h > 100 for w, h in sizes), sizes
+
+
 def test_shipped_notebook_stops_at_the_first_check_with_the_harness_message(page, lab):
     cells = _open(page, lab, f"{LESSON}.ipynb")
     _run_all(page, cells)
@@ -218,47 +282,10 @@ def test_completed_notebook_runs_shows_figures_and_a_live_widget_and_catches_a_w
     cells = _open(page, lab, f"{LESSON}_completed.ipynb")
     _run_all(page, cells)
     prompts = _wait_until_done(page, cells)
-    assert all(p.strip().startswith("[") and p.strip()[1:-2].isdigit() for p, c in zip(prompts, range(len(prompts)))
-               if p.strip()), f"some code cell did not run: {prompts}"
-    errors = {i: _error_text(cells.nth(i))[:300] for i in range(cells.count()) if _error_text(cells.nth(i))}
-    assert not errors, f"the completed notebook shows errors or warnings: {errors}"
+    _assert_ran_clean(page, cells, prompts)
+    _shot(page, "01_completed_top")
 
-    # figures: static plots rendered as images that the browser decoded
-    images = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img")
-    assert images.count() >= 3, f"{images.count()} images displayed"
-    sizes = images.evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
-    assert all(w > 100 and h > 100 for w, h in sizes), sizes
-    _shot(page, "02_completed_top")
-
-    # the explorer: a real ipywidgets slider whose Output holds a figure
-    widget = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox").first
-    widget.scroll_into_view_if_needed()
-    slider = widget.locator(".widget-hslider")
-    expect(slider).to_be_visible()
-    assert "log10_eps" in slider.inner_text()
-    readout = slider.locator(".widget-readout")
-    figure = widget.locator(".widget-output img")
-    expect(figure).to_have_count(1, timeout=30_000)
-    before_src, before_value = figure.get_attribute("src"), readout.inner_text()
-    _shot(page, "03_widget_before")
-
-    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
-    hb, tb = handle.bounding_box(), track.bounding_box()
-    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(tb["x"] + 0.1 * tb["width"], hb["y"] + hb["height"] / 2, steps=10)
-    page.mouse.up()
-    expect(readout).not_to_have_text(before_value, timeout=10_000)
-    def number(text):  # the readout writes a Unicode minus sign
-        return float(text.replace("\u2212", "-"))
-    after_value = readout.inner_text()
-    assert number(after_value) < number(before_value) - 1, (before_value, after_value)
-    deadline = time.monotonic() + 30
-    while figure.count() != 1 or figure.get_attribute("src") == before_src:
-        assert time.monotonic() < deadline, "dragging the slider did not redraw the figure"
-        page.wait_for_timeout(200)
-    assert figure.evaluate("i => i.naturalWidth") > 100
-    _shot(page, "04_widget_after_drag")
+    _drag_slider_and_see_the_figure_change(page, "01", "log10_eps")
 
     # a wrong answer typed into exercise 1: the visible check names the likely mistake
     solution = next(i for i in range(cells.count()) if "def rosenbrock(x" in cells.nth(i).inner_text())
@@ -274,7 +301,15 @@ def test_completed_notebook_runs_shows_figures_and_a_live_widget_and_catches_a_w
     expect(check_cell.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(1)
     text = _error_text(check_cell)
     check_cell.scroll_into_view_if_needed()
-    _shot(page, "05_wrong_answer_message")
+    _shot(page, "01_wrong_answer_message")
     assert "rosenbrock: visible check failed" in text, text
     assert "expected" in text and "received" in text, text
     assert "likely mistake: b is hard-coded to 100" in text, text
+
+
+def test_a_second_lesson_runs_in_the_browser_and_its_explorer_reacts(page, lab):
+    cells = _open(page, lab, f"{WIDGET_LESSON}_completed.ipynb", WIDGET_LESSON)
+    _run_all(page, cells)
+    prompts = _wait_until_done(page, cells)
+    _assert_ran_clean(page, cells, prompts)
+    _drag_slider_and_see_the_figure_change(page, WIDGET_LESSON[:2])
