@@ -9,10 +9,19 @@ import matplotlib.pyplot as plt
 from .runtime import is_static
 
 
+def _slider(widgets, name, low, high, step, value):
+    """An IntSlider when every bound is an integer (batch sizes, depths), else a FloatSlider."""
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step, value)):
+        return widgets.IntSlider(min=low, max=high, step=step, value=value, description=name,
+                                 continuous_update=False)
+    return widgets.FloatSlider(min=low, max=high, step=step, value=value, description=name,
+                               continuous_update=False, readout_format=".3g")
+
+
 def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
     """Show ``draw(ax, **values)`` with one slider per entry of ``sliders``.
 
-    sliders: ``{"lr": (low, high, step, initial)}``; static: ``{"lr": [values...]}`` the values
+    sliders: ``{"lr": (low, high, step, initial)}`` (all ints: an integer slider); static: ``{"lr": [values...]}`` the values
     drawn side by side when there is no widget front-end (reading edition, autograding).
     Displays the explorer and returns nothing (so a trailing call does not display it twice).
     """
@@ -23,9 +32,7 @@ def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
         except ImportError:  # pragma: no cover - ipywidgets is a dependency
             pass
         else:
-            controls = {name: widgets.FloatSlider(min=lo, max=hi, step=st, value=v, description=name,
-                                                  continuous_update=False, readout_format=".3g")
-                        for name, (lo, hi, st, v) in sliders.items()}
+            controls = {name: _slider(widgets, name, *spec) for name, spec in sliders.items()}
             out = widgets.Output()
 
             def redraw(**values):

@@ -33,25 +33,38 @@ def code(src: str, tags=()):
     return cell
 
 
-def exercise(name: str, points: float, task: str, solution: str, stub_header: str = ""):
-    """The four cells of a graded exercise.
+def exercise(name: str, points: float, task: str, solution: str):
+    """The four cells of a graded exercise: one function, graded under its own name.
 
     ``solution`` is the full function; the lines between ``### BEGIN SOLUTION`` and
     ``### END SOLUTION`` are what nbgrader replaces by the stub in the student edition.
     """
+    return exercise_group(name, {name: name}, points, task, solution)
+
+
+def exercise_group(grade_id: str, graded: dict, points: float, task: str, solution: str):
+    """The four cells of an exercise whose grade cell covers several registry entries.
+
+    ``graded`` maps registry keys to the function (variable) each grades, e.g.
+    ``{"sigmoid": "sigmoid", "sigmoid_grad": "sigmoid_grad"}`` or
+    ``{"sgd_momentum_step[nesterov]": "sgd_momentum_step"}``; the grade cell returns the sum of
+    the points earned. Cell ids are ``<grade_id>_solution``, ``_check`` and ``_grade``.
+    """
     if "### BEGIN SOLUTION" not in solution:
-        raise ValueError(f"{name}: the solution must mark its answer with ### BEGIN/END SOLUTION")
+        raise ValueError(f"{grade_id}: the solution must mark its answer with ### BEGIN/END SOLUTION")
     sol = new_code_cell(solution.strip("\n"))
-    sol.metadata.update(_nbgrader(f"{name}_solution", solution=True))
+    sol.metadata.update(_nbgrader(f"{grade_id}_solution", solution=True))
     sol.metadata["tags"] = ["solution"]
-    check = new_code_cell(f'check("{name}", {name})')
-    check.metadata.update(_nbgrader(f"{name}_check", locked=True))
+    check = new_code_cell("\n".join(f'check("{key}", {fn})' for key, fn in graded.items()))
+    check.metadata.update(_nbgrader(f"{grade_id}_check", locked=True))
+    names = ", ".join(f"`{fn}`" for fn in dict.fromkeys(graded.values()))
+    calls = " + ".join(f'grade("{key}", {fn})' for key, fn in graded.items())
     hidden = new_code_cell(
-        f"# Hidden tests of `{name}` ({points:g} points) run here when your notebook is graded.\n"
+        f"# Hidden tests of {names} ({points:g} points) run here when your notebook is graded.\n"
         f"### BEGIN HIDDEN TESTS\n"
-        f'grade("{name}", {name})\n'
+        f"{calls}\n"
         f"### END HIDDEN TESTS")
-    hidden.metadata.update(_nbgrader(f"{name}_grade", grade=True, locked=True, points=points))
+    hidden.metadata.update(_nbgrader(f"{grade_id}_grade", grade=True, locked=True, points=points))
     return [md(task), sol, check, hidden]
 
 
