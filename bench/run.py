@@ -56,7 +56,8 @@ AUDIT_START = """import matplotlib.backend_bases as _cb, coursekit.plotting as _
 _bench_figures = []
 _bench_print = _cb.FigureCanvasBase.print_figure
 def _bench_record(self, *a, **k):
-    _bench_figures.append(_cp.figure_problems(self.figure))
+    titles = [ax.get_title() for ax in self.figure.get_axes() if ax.get_title()]
+    _bench_figures.append([get_ipython().execution_count, _cp.figure_problems(self.figure), titles[:1]])
     return _bench_print(self, *a, **k)
 _cb.FigureCanvasBase.print_figure = _bench_record"""
 AUDIT_END = "import json as _json; print('BENCH-AUDIT ' + _json.dumps(_bench_figures))"
@@ -111,10 +112,17 @@ def _cell_seconds(cell) -> float:
     return (parse(b) - parse(a)).total_seconds()
 
 
-def _only_imports(source: str) -> bool:
-    """A setup cell (imports, magics, use_style()): slow to run, but no loop to show a bar for."""
+def _needs_no_bar(source: str) -> bool:
+    """Cells a progress bar is not for: setup cells (mostly imports: slow to run, no loop) and
+    visible checks (timed per exercise below)."""
     lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
-    return all(line.startswith(("import ", "from ", "%")) or line.endswith("use_style()") for line in lines)
+    setup = sum(line.startswith(("import ", "from ", "%")) or line.endswith("use_style()") for line in lines)
+    return setup * 2 >= len(lines) or all(line.startswith("check(") for line in lines)
+
+
+def _has_bar(source: str) -> bool:
+    """progress()/tqdm in the cell, or a course helper given a bar's ``desc=``."""
+    return any(key in source for key in ("progress(", "tqdm", "desc="))
 
 
 def floor(repeat: int) -> dict:
@@ -132,15 +140,15 @@ def lesson_run(lesson: str) -> dict:
     nb.cells.append(nbformat.v4.new_code_cell(AUDIT_END))
     timer, nb = execute(nb, source_path(lesson).parent, {"COURSEKIT_STATIC": "1"})
     audit_cell, cells = nb.cells[-1], nb.cells[1:-1]
-    figures = []
+    figures = []  # [execution count, problems, first title]
     for o in audit_cell.get("outputs", []):
         if o.output_type == "stream" and o.text.startswith("BENCH-AUDIT "):
             figures = json.loads(o.text.split(" ", 1)[1])
     code = [(i, c) for i, c in enumerate(cells) if c.cell_type == "code"]
+    by_count = {c.get("execution_count"): i for i, c in code}
     times = [(i, _cell_seconds(c)) for i, c in code]
     slow = [(i, t) for i, t in times if t > SLOW_CELL_S]
-    no_bar = [[i, round(t, 1)] for i, t in slow if "progress(" not in cells[i].source
-              and "tqdm" not in cells[i].source and not _only_imports(cells[i].source)]
+    no_bar = [[i, round(t, 1)] for i, t in slow if not _has_bar(cells[i].source) and not _needs_no_bar(cells[i].source)]
     stderr = [i for i, c in code for o in c.get("outputs", [])
               if o.output_type == "stream" and o.name == "stderr"]
     errors = [f"cell {i}: {o.ename}" for i, c in code for o in c.get("outputs", []) if o.output_type == "error"]
@@ -154,7 +162,8 @@ def lesson_run(lesson: str) -> dict:
         "cells_with_stderr": sorted(set(stderr)),
         "errors": errors,
         "figures": len(figures),
-        "figure_problems": [p for p in figures if p],
+        "figure_problems": [{"cell": by_count.get(n), "problems": p, "title": (t or [""])[0]}
+                            for n, p, t in figures if p],
     }
 
 
@@ -295,8 +304,9 @@ def report(results: dict, previous: dict | None) -> tuple[str, list[str]]:
             audit.append(f"{lesson}: over {SLOW_CELL_S:.0f} s without a progress bar: {cells}")
         if r["cells_with_stderr"]:
             audit.append(f"{lesson}: cells writing to stderr (warnings?): {r['cells_with_stderr']}")
-        for problems in r["figure_problems"]:
-            audit.append(f"{lesson}: a figure: {'; '.join(problems)}")
+        for fig in r["figure_problems"]:
+            audit.append(f"{lesson}: figure of cell {fig['cell']} ({fig['title'] or 'untitled'}): "
+                         f"{'; '.join(fig['problems'])}")
     if audit:
         out.append("Polish audit (cell numbers count from 0 in the source notebook)")
         out.extend("  " + a for a in audit)
