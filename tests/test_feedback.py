@@ -4,8 +4,10 @@ kernel hands to the verifier."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
+import nbformat
 import pytest
 
 from conftest import nbgrader
@@ -28,7 +30,8 @@ def feedback(tmp_path_factory):
     nbgrader(course, "autograde", LESSON)
     nbgrader(course, "generate_feedback", LESSON)
     page = (course / "feedback" / "eve" / LESSON / f"{LESSON}.html").read_text()
-    graded = (course / "autograded" / "eve" / LESSON / f"{LESSON}.ipynb").read_text()
+    autograded = nbformat.read(course / "autograded" / "eve" / LESSON / f"{LESSON}.ipynb", as_version=4)
+    graded = "\n".join(c.source for c in autograded.cells) + json.dumps([c.get("outputs", []) for c in autograded.cells])
     return page, _text(page), graded
 
 
@@ -49,8 +52,7 @@ def test_feedback_shows_each_result_and_the_harness_messages(feedback):
     assert "✗" in text and "expected:" in text and "received:" in text
     # the sign slip is a catalogued mistake: the feedback names it
     assert "Most likely mistake: sign error: d/dx1 of (a - x1)^2 is -2 (a - x1)" in text
-    for name, cases in (("forward_difference", 8), ("central_difference", None), ("gradient_check", 7),
-                        ("torch_grad", 7)):
+    for name in ("forward_difference", "central_difference", "gradient_check", "torch_grad"):
         assert re.search(rf"{name}: (\d+) of \1 hidden cases passed", text), name
     assert text.count("Score: 3 / 3") == 4
 

@@ -30,7 +30,9 @@ def _class(course):
     blank.nb = nbformat.read(course / "release" / LESSON / f"{LESSON}.ipynb", as_version=4)
     blank.write(course, "cyd")
     (Submission(course).solve("central_difference", "def central_difference(f, x, eps=1e-5):\n"
-                                                    "    import os\n    os._exit(0)\n").write(course, "dee"))
+                                                    "    return np.zeros(np.shape(x))\n"
+                                                    "np.abs = lambda v, *a, **k: np.zeros(np.shape(v))\n")
+     .write(course, "dee"))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def test_gradebook_identical_to_serial_nbgrader(two_runs):
     assert rows and gradebook_rows(parallel) == rows
     assert scores(parallel, "ada") == POINTS
     assert all(v == 0 for v in scores(parallel, "cyd").values())
-    assert scores(parallel, "dee")["central_difference_grade"] == 0
+    assert scores(parallel, "dee")["central_difference_grade"] < 3  # a wrong answer behind a patched np.abs
     assert 0 < sum(scores(parallel, "bob").values()) < sum(POINTS.values())
 
 
