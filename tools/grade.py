@@ -45,6 +45,9 @@ _WORKER: dict = {}
 
 
 def _init_worker(course: str, main_db: str, scratch: str, threads: int | None) -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r".*not in session.*")  # nbgrader's API, SQLAlchemy 2 notes
     os.chdir(course)
     if threads:  # one BLAS/torch thread per kernel when kernels run side by side
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -106,33 +109,44 @@ def _columns(row) -> dict:
             if c.name != "id" and not c.name.endswith("_id")}
 
 
-def merge(src_db: str, main_db: str, lesson: str, student: str) -> None:
-    """Copy one student's autograded submission from a worker's gradebook into the main one."""
+def _merge_one(src, dst, lesson: str, student: str) -> None:
+    who = src.find_student(student)
+    dst.update_or_create_student(student, **_columns(who))
+    sub = src.find_submission(lesson, student)
+    dst.update_or_create_submission(lesson, student, **_columns(sub))
+    for nb in sub.notebooks:
+        tnb = dst.find_submission_notebook(nb.name, lesson, student)
+        for key, value in _columns(nb).items():
+            setattr(tnb, key, value)
+        for g in nb.grades:
+            tg = dst.find_grade(g.name, nb.name, lesson, student)
+            for key, value in _columns(g).items():
+                setattr(tg, key, value)
+        for c in nb.comments:
+            tc = dst.find_comment(c.name, nb.name, lesson, student)
+            for key, value in _columns(c).items():
+                setattr(tc, key, value)
+    dst.db.commit()
+
+
+def merge(main_db: str, lesson: str, graded: list[tuple[str, str]]) -> None:
+    """Copy each (student, worker gradebook) autograded submission into the main gradebook, in
+    student order, through nbgrader's own API; one transaction per student."""
     import warnings
 
     from nbgrader.api import Gradebook
 
-    with warnings.catch_warnings(), \
-            Gradebook(f"sqlite:///{src_db}", COURSE_ID) as src, Gradebook(f"sqlite:///{main_db}", COURSE_ID) as dst:
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{main_db}", COURSE_ID) as dst:
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush notes from nbgrader's own API
-        who = src.find_student(student)
-        dst.update_or_create_student(student, **_columns(who))
-        sub = src.find_submission(lesson, student)
-        target = dst.update_or_create_submission(lesson, student, **_columns(sub))
-        for nb in sub.notebooks:
-            tnb = dst.find_submission_notebook(nb.name, lesson, student)
-            for key, value in _columns(nb).items():
-                setattr(tnb, key, value)
-            for g in nb.grades:
-                tg = dst.find_grade(g.name, nb.name, lesson, student)
-                for key, value in _columns(g).items():
-                    setattr(tg, key, value)
-            for c in nb.comments:
-                tc = dst.find_comment(c.name, nb.name, lesson, student)
-                for key, value in _columns(c).items():
-                    setattr(tc, key, value)
-        assert target is not None
-        dst.db.commit()
+        sources = {}
+        try:
+            for student, src_db in sorted(graded):
+                if src_db not in sources:
+                    sources[src_db] = Gradebook(f"sqlite:///{src_db}", COURSE_ID).__enter__()
+                _merge_one(sources[src_db], dst, lesson, student)
+        finally:
+            for gb in sources.values():
+                gb.__exit__(None, None, None)
 
 
 def submitted_students(course: pathlib.Path, lesson: str) -> list[str]:
@@ -212,9 +226,7 @@ def grade(course: pathlib.Path, lesson: str, *, workers: int | None = None, stud
                 bar.update(1)
                 bar.set_postfix(failed=failures)
         bar.close()
-        for outcome in sorted(outcomes, key=lambda o: o.student):  # one writer, student order
-            if outcome.ok:
-                merge(outcome.db, main_db, lesson, outcome.student)
+        merge(main_db, lesson, [(o.student, o.db) for o in outcomes if o.ok])  # one writer
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return sorted(outcomes, key=lambda o: o.student)
