@@ -262,6 +262,7 @@ class VerifyGrades(NbGraderPreprocessor):
     """Re-judge every ``grade(...)`` cell from the kernel's raw results, outside the kernel."""
 
     enabled = True
+    _expected: dict = {}  # exercise -> (cases, reference results): the same for every student
 
     def preprocess(self, nb, resources):
         for cell in nb.cells:
@@ -272,7 +273,7 @@ class VerifyGrades(NbGraderPreprocessor):
 
     def _verify(self, cell) -> None:
         from .exercise import get_exercise
-        from .harness import RawResult, report, score
+        from .harness import RawResult, expected_value, report, score
 
         names = GRADE_CALL.findall(cell.source)
         if not names:
@@ -307,11 +308,14 @@ class VerifyGrades(NbGraderPreprocessor):
             best = None
             for payload in found:  # several (a forged one among them): the lowest counts
                 try:
-                    cases = list(ex.hidden())
+                    if name not in self._expected:
+                        cases = list(ex.hidden())
+                        self._expected[name] = (cases, [expected_value(ex, c) for c in cases])
+                    cases, expected = self._expected[name]
                     raws = [RawResult.from_json(c) for c in payload["cases"]]
                     if len(raws) != len(cases):
                         raise ValueError(f"{len(raws)} results for {len(cases)} cases")
-                    ev = score(ex, cases, raws)
+                    ev = score(ex, cases, raws, expected)
                 except Exception as exc:  # noqa: BLE001 - malformed results earn nothing, never crash
                     ev, text = None, (f"{name}: the results sent by the notebook could not be read "
                                       f"({type(exc).__name__}: {exc}). Score: 0 / {ex.points:g}")
