@@ -30,9 +30,9 @@ release: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m tools.build_notebooks
 
-## make grade LESSON=01_gradients [WORKERS=2]: autograde every submission of a lesson (sandboxed, parallel)
+## make grade LESSON=01_gradients [WORKERS=2] [GRADE_ARGS=--force]: autograde every submission of a lesson (sandboxed, parallel)
 grade: $(STAMP)
-	$(BIN)/python -m tools.grade $(LESSON) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m tools.grade $(LESSON) $(if $(WORKERS),--workers $(WORKERS)) $(GRADE_ARGS)
 
 ## make book: build the static reading-edition site from notebooks/
 book: $(STAMP)

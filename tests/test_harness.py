@@ -169,3 +169,12 @@ def test_compare_never_warns_on_extreme_values():
         warnings.simplefilter("error")
         bad = compare(np.array([4e-309, 0.0, np.inf]), np.array([1.0, 2.0, np.nan]), 1e-10, 1e-8)
     assert bad is not None and bad.max_rel == np.inf and "3 of 3 values differ" in bad.what
+
+
+def test_reference_runs_before_the_student_so_warm_up_is_not_charged(monkeypatch):
+    order = []
+    ex = Exercise(name="_test_order", lesson="99_test", reference=lambda v: order.append("reference") or 1.0,
+                  points=1, visible=lambda: [Case("v", (1.0,))], hidden=lambda: [Case("a", (1.0,)), Case("b", (2.0,))])
+    monkeypatch.setitem(registry._REGISTRY, ex.name, ex)
+    evaluate(ex.name, lambda v: order.append("student") or 1.0)
+    assert order == ["reference", "reference", "student", "student"]
