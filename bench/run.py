@@ -88,7 +88,7 @@ class Timer:
         return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def execute(nb, cwd, env_extra=None, timeout=600):
+def execute(nb, cwd, env_extra=None, timeout=180):
     """Execute a notebook in a fresh kernel; returns (Timer of the whole run, notebook). The timer's
     ``ran`` is kernel start + every cell (what "executes top to bottom" means), ``wall`` adds the
     kernel's shutdown."""
