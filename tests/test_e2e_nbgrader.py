@@ -7,7 +7,6 @@ generate_feedback and export, checked against the gradebook.
 """
 import csv
 import html
-import importlib
 import re
 
 import nbformat
@@ -23,15 +22,10 @@ STUDENTS = ("solution", "blank", "mistakes")
 _GRADE_CALL = re.compile(r'grade\(\s*"([^"]+)"\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)')
 
 
-def _importable(mistake):
-    fn = mistake.fn
-    module = importlib.import_module(fn.__module__)
-    return getattr(module, fn.__name__, None) is fn
-
-
 def plan(lesson):
-    """For each solution cell: the code planted by the `mistakes` student; for each grade cell:
-    the score it must get, and the messages its feedback must show."""
+    """For each solution cell: the code planted by the `mistakes` student (the first known mistake
+    of each exercise it defines, taken from the catalogue); for each grade cell: the score it must
+    get and the mistake messages its feedback must show."""
     src = nbformat.read(source_path(lesson), as_version=4)
     planted, expected, messages, pending = {}, {}, {}, []
     for cell in src.cells:
@@ -41,17 +35,19 @@ def plan(lesson):
         elif meta.get("grade") and cell.cell_type == "code":
             calls = _GRADE_CALL.findall(cell.source)
             assert calls, f"{meta['grade_id']}: no grade(...) call"
-            lines, score, shown = [], 0.0, []
-            for key, fn_name in calls:
-                ex = get_exercise(key)
-                mistake = next(m for m in ex.mistakes if _importable(m))
-                lines.append(f"from {mistake.fn.__module__} import {mistake.fn.__name__} as {fn_name}")
-                score += evaluate(key, mistake.fn).score
-                shown.append(mistake.message)
             assert pending, f"{meta['grade_id']} has no solution cell before it"
+            chosen = {}  # function name -> (registry key, mistake); a later key for the same name wins
+            for key, fn_name in calls:
+                chosen[fn_name] = (key, get_exercise(key).mistakes[0])
+            lines = ["from coursekit.grading import get_exercise"]
+            lines += [f'{fn_name} = get_exercise("{key}").mistakes[{0}].fn' for fn_name, (key, _) in chosen.items()]
+            score, shown = 0.0, []
+            for key, fn_name in calls:
+                ev = evaluate(key, chosen[fn_name][1].fn)
+                assert ev.likely_mistake is not None, f"{key}: the planted mistake is not named"
+                score += ev.score
+                shown.append(ev.likely_mistake.message)
             planted[pending[-1]] = "\n".join(lines)
-            for grade_id in pending[:-1]:
-                planted.setdefault(grade_id, None)
             pending = []
             expected[meta["grade_id"]] = round(score, 2)
             messages[meta["grade_id"]] = shown

@@ -260,6 +260,7 @@ def _case_text(ex: Exercise, r: CaseResult, verbose: bool) -> str:
 
 def check(name: str, fn: Callable) -> None:
     """The visible test: a few fixed cases. Raises ``AssertionError`` describing the first failure."""
+    __tracebackhide__ = True  # IPython and pytest: the student sees the message, not the harness's frames
     ev = evaluate(name, fn, hidden=False)
     for r in ev.results:
         if not r.passed:
