@@ -69,6 +69,28 @@ def _submission(release_nb, source_nb, student, planted):
     return nb
 
 
+# A student who hands the exercise to torch instead of writing Adam: no credit for it, with a reason.
+DELEGATING_LESSON = "05_adaptive_optimizers"
+DELEGATING_ADAM = """
+def adam_step(params, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+    import torch
+    if "opt" not in state:
+        p = torch.nn.Parameter(torch.tensor(params, dtype=torch.float64))
+        opt = torch.optim.Adam([p], lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        state = {"p": p, "opt": opt}
+    state["p"].grad = torch.tensor(grad, dtype=torch.float64)
+    state["opt"].step()
+    return state["p"].detach().numpy().copy(), state
+"""
+
+
+def _delegating(release_nb, source_nb):
+    nb = _submission(release_nb, source_nb, "solution", {})
+    cell = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == "adam_step_solution")
+    cell.source = DELEGATING_ADAM.strip()
+    return nb
+
+
 @pytest.fixture(scope="module")
 def graded(course):
     plans = {}
@@ -80,6 +102,10 @@ def graded(course):
             folder = course / "submitted" / student / lesson
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(_submission(release, source, student, plans[lesson][0]), str(folder / f"{lesson}.ipynb"))
+        if lesson == DELEGATING_LESSON:
+            folder = course / "submitted" / "delegates" / lesson
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(_delegating(release, source), str(folder / f"{lesson}.ipynb"))
         nbgrader(course, "autograde", lesson)
         nbgrader(course, "generate_feedback", lesson)
     nbgrader(course, "export")
@@ -132,3 +158,12 @@ def test_export_csv_holds_the_scores(course, graded):
             row = next(r for r in rows if r["assignment"] == lesson and r["student_id"] == student)
             assert float(row["score"]) == pytest.approx(total, abs=1e-6), (lesson, student)
             assert float(row["max_score"]) == pytest.approx(sum(points.values()))
+
+
+@pytest.mark.e2e
+def test_delegating_to_torch_optim_earns_nothing_for_that_exercise(course, graded):
+    points = graded_cells(nbformat.read(source_path(DELEGATING_LESSON), as_version=4))
+    scores = _scores(course, DELEGATING_LESSON, "delegates")
+    assert scores == {**points, "adam_step_grade": 0.0}
+    feedback = (course / "feedback" / "delegates" / DELEGATING_LESSON / f"{DELEGATING_LESSON}.html").read_text()
+    assert "No credit: adam_step calls torch" in feedback and "write it yourself" in feedback
