@@ -178,3 +178,15 @@ def test_reference_runs_before_the_student_so_warm_up_is_not_charged(monkeypatch
     monkeypatch.setitem(registry._REGISTRY, ex.name, ex)
     evaluate(ex.name, lambda v: order.append("student") or 1.0)
     assert order == ["reference", "reference", "student", "student"]
+
+
+def test_torch_optimizer_stack_is_warmed_up_before_any_time_limit():
+    import subprocess
+    code = ("import sys, torch\n"
+            "from coursekit.grading import isolate\n"
+            "assert 'torch._dynamo' not in sys.modules\n"
+            "out = isolate.run_isolated(lambda: 1, time_limit=1.0)\n"
+            "assert 'torch._dynamo' in sys.modules, 'not warmed up'\n"
+            "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

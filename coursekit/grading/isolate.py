@@ -134,10 +134,33 @@ def seed_everything(seed: int = 0) -> None:
         pass
 
 
+_TORCH_WARM = False
+
+
+def warm_up_torch() -> None:
+    """Import what torch imports lazily on the first optimizer step (torch._dynamo and its compiler
+    stack: seconds on a cold disk), once per process, before any time limit is armed.
+
+    Otherwise the first student call that builds a ``torch.optim`` optimizer pays that import inside
+    its time limit; the limit can fire in the middle of the import and leave torch half-imported for
+    the rest of the kernel."""
+    global _TORCH_WARM
+    if _TORCH_WARM or "torch" not in sys.modules:
+        return
+    _TORCH_WARM = True
+    import torch
+
+    with _captured():
+        p = torch.zeros(1, requires_grad=True)
+        p.grad = torch.ones(1)
+        torch.optim.SGD([p], lr=0.1).step()
+
+
 def run_isolated(call: Callable[[], Any], *, time_limit: float, forbidden: Iterable[Callable] = ()) -> Outcome:
     """Call ``call()`` with output captured, time bounded and forbidden calls recorded."""
     import time
 
+    warm_up_torch()
     wire = _Tripwire(forbidden)
     outcome = Outcome()
     seed_everything(0)
