@@ -10,6 +10,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, GetGrades,
                                     IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
+from coursekit.feedback_page import SelfContainedFeedback
 from coursekit.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeExecute, SafeOverwriteCells, VerifyGrades
 
 c = get_config()  # noqa: F821 - provided by nbgrader
@@ -36,4 +37,6 @@ c.SafeExecute.memory_limit_gb = 4.0
 c.Execute.timeout = 60
 
 # Feedback shows every grade cell's report and score but not the hidden tests' source (nbgrader #917).
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# SelfContainedFeedback: math rendered to MathML at build time and figures fitted, so the page reads offline.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor, SelfContainedFeedback]
+c.SelfContainedFeedback.enabled = True  # nbconvert preprocessors are off unless enabled
