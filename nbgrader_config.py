@@ -33,6 +33,10 @@ c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, CapOutputs, Ig
 # "auto": sandboxed when bwrap works, a warning otherwise; "required" refuses to grade without it.
 c.SafeExecute.sandbox = "auto"
 c.SafeExecute.memory_limit_gb = 4.0
+# Validate (the students' button and `nbgrader validate`) also fails on a visible check that raises, and names it:
+# the release's grade cells hold only hidden tests, so without this an untouched notebook "passes all the tests".
+# Autograding is not affected (it scores grade cells only).
+c.Validator.validate_all = True
 # Per-cell limit: the harness bounds every case itself (2 s); this only stops a runaway cell.
 c.Execute.timeout = 60
 
