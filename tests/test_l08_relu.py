@@ -274,3 +274,13 @@ def test_xavier_normal_written_another_way_gets_full_marks_and_another_draw_part
     ev = evaluate("xavier_normal", transposed_draw)
     stats = [r.passed for r in ev.results if r.case.label.startswith("statistics")]
     assert stats and all(stats) and 0 < ev.score < ev.exercise.points
+
+
+def test_xavier_normal_delegating_to_torch_earns_nothing():
+    def via_torch(fan_in, fan_out, rng, gain=1.0):
+        t = torch.empty(fan_out, fan_in, dtype=torch.float64)
+        nn.init.xavier_normal_(t, gain=gain)
+        return t.numpy().T.copy()
+
+    ev = evaluate("xavier_normal", via_torch)
+    assert ev.score == 0 and ev.delegated

@@ -542,6 +542,11 @@ register(Exercise(
 from coursekit.init import xavier_normal  # noqa: E402 (appended block)
 
 
+def _xavier_forbidden():
+    from torch.nn import init
+    return [init.xavier_normal_, init.xavier_uniform_]
+
+
 def run_xavier_normal(fn, case):
     """Array cases: the array itself (same rng, same draw). Statistics cases (label starting with
     "statistics"): mean / target, std / target and the share of |w| < target, with target
@@ -613,6 +618,7 @@ def _xn_transposed(fan_in, fan_out, rng, gain=1.0):
 register(Exercise(
     name="xavier_normal", lesson=LESSON, reference=xavier_normal, points=2,
     visible=lambda: _xn_cases(False), hidden=lambda: _xn_cases(True), run=run_xavier_normal,
+    forbidden=_xavier_forbidden(),
     mistakes=[
         Mistake("fan_in_only", "std sqrt(1 / fan_in) uses the inputs only (LeCun's); Xavier averages the two "
                 "fans: gain * sqrt(2 / (fan_in + fan_out))", _xn_fan_in_only),
