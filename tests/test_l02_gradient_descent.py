@@ -164,7 +164,7 @@ def test_a_wrong_schedule_is_caught_and_named():
     assert ev.score < ev.exercise.points and ev.mistakes[0] == "t_from_one"
 
 
-# --- warmup_cosine and classify_critical_point (issue 11) -------------------------------------
+# --- warmup_cosine and classify_critical_point -------------------------------------
 
 import re  # noqa: E402 (appended block)
 
@@ -296,7 +296,7 @@ def wc_piecewise(lr0, warmup, total, t, min_lr=0.0):
 
 
 @pytest.mark.parametrize("name, fn", [("warmup_cosine", wc_piecewise), ("classify_critical_point", ccp_eigvals_loop)])
-def test_issue11_correct_variants_get_full_marks(name, fn):
+def test_critical_point_and_schedule_variants_get_full_marks(name, fn):
     ev = evaluate(name, fn)
     assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 

@@ -209,7 +209,7 @@ def test_the_graders_plain_sgd_is_torch_sgd():
             torch.testing.assert_close(p, q, atol=1e-12, rtol=1e-10)
 
 
-# --- gradient_noise (issue 11) ------------------------------------------------------------------
+# --- gradient_noise ------------------------------------------------------------------
 
 import re  # noqa: E402 (appended block)
 

@@ -221,7 +221,7 @@ def test_forward_must_return_a_pair():
     assert "(out, cache)" in ev.results[0].problem
 
 
-# --- loss_along_line (issue 11) -------------------------------------------------------------------
+# --- loss_along_line -------------------------------------------------------------------
 
 import re  # noqa: E402 (appended block)
 

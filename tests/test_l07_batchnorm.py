@@ -217,7 +217,7 @@ def test_fold_batchnorm_variant_gets_full_marks():
     assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
-# --- layernorm_forward / layernorm_backward (issue 11) ----------------------------------------------
+# --- layernorm_forward / layernorm_backward ----------------------------------------------
 
 import re  # noqa: E402 (appended block)
 

@@ -206,7 +206,7 @@ def test_delegating_to_torch_earns_nothing():
     assert ev.score == 0 and ev.delegated
 
 
-# --- xavier_normal (issue 11) -------------------------------------------------------------------
+# --- xavier_normal -------------------------------------------------------------------
 
 from coursekit.init import xavier_normal  # noqa: E402 (appended block)
 

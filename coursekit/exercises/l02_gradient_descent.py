@@ -338,7 +338,7 @@ register(Exercise(
     ]))
 
 
-# --- warmup_cosine (issue 11) ---------------------------------------------------------------
+# --- warmup_cosine ---------------------------------------------------------------
 
 from coursekit.critical_points import classify_critical_point  # noqa: E402 (appended block, one per exercise)
 from coursekit.exercises._bad_input import BAD_INPUT, expect_value_error  # noqa: E402
@@ -444,7 +444,7 @@ register(Exercise(
     ]))
 
 
-# --- classify_critical_point (issue 11) -------------------------------------------------------
+# --- classify_critical_point -------------------------------------------------------
 
 def _hessian(eigenvalues, seed):
     """A symmetric matrix with the given eigenvalues in a random orthonormal basis (exactly symmetric)."""
@@ -566,7 +566,7 @@ register(Exercise(
     name="classify_critical_point", lesson=LESSON, reference=classify_critical_point, points=3,
     visible=lambda: _ccp_cases(False), hidden=lambda: _ccp_cases(True), run=expect_value_error(),
     mistakes=[
-        Mistake("no_tolerance", "eigenvalues are compared with 0 exactly: one within tol of 0 (1e-12 here) "
+        Mistake("no_tolerance", "eigenvalues are compared with 0 exactly: one within tol of 0 (1e-12, say) "
                 "counts as zero, and then the test says nothing (\"degenerate\")", _ccp_no_tolerance),
         Mistake("tolerance_wrong_side", "the tolerance is on the wrong side: positive means lam > tol and "
                 "negative lam < -tol, so an eigenvalue in [-tol, tol] is neither", _ccp_tol_wrong_side),

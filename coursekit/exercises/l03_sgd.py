@@ -483,7 +483,7 @@ register(Exercise(
     ]))
 
 
-# --- gradient_noise (issue 11) ----------------------------------------------------------------
+# --- gradient_noise ----------------------------------------------------------------
 
 from coursekit.exercises._bad_input import BAD_INPUT, expect_value_error  # noqa: E402 (appended block)
 from coursekit.sgd import gradient_noise  # noqa: E402

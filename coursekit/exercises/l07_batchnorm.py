@@ -498,7 +498,7 @@ register(Exercise(
     ]))
 
 
-# --- layernorm_forward / layernorm_backward (issue 11) ------------------------------------------
+# --- layernorm_forward / layernorm_backward ------------------------------------------
 #
 # In the notebook the pair shares one solution cell and one grade cell,
 # ``grade("layernorm_forward", layernorm_forward) + grade("layernorm_backward", layernorm_backward)``

@@ -537,7 +537,7 @@ register(Exercise(
     ]))
 
 
-# --- xavier_normal (issue 11) -------------------------------------------------------------------
+# --- xavier_normal -------------------------------------------------------------------
 
 from coursekit.init import xavier_normal  # noqa: E402 (appended block)
 
