@@ -1,5 +1,6 @@
-"""docs/CONTRACT.md, the course's contract inside the repository, agrees with the exercise registry:
-the same exercises, functions and points per lesson, and the signatures of coursekit's references.
+"""docs/CONTRACT.md, the course's contract inside the repository, agrees with the exercise registry (the
+same exercises, functions and points per lesson), with the grade cells of the lessons' notebooks
+(which exercises students meet today) and with the signatures of coursekit's references.
 The README and docs link nothing outside the repository (a fresh clone has nothing beside it)."""
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import inspect
 import re
 from collections import Counter
 
+import nbformat
 import pytest
 
 from conftest import ROOT
@@ -15,18 +17,19 @@ from coursekit.grading import all_exercises
 
 CONTRACT = (ROOT / "docs" / "CONTRACT.md").read_text()
 
-# Functions of the contract that no lesson grades yet: the table says "planned" for them. When a lesson
-# starts grading one (it appears in the registry), test_planned_functions_are_not_graded_yet fails:
-# write its registry name(s) and points into docs/CONTRACT.md's table and remove it from this list.
-PLANNED = {
-    "warmup_cosine": "02_gradient_descent",
-    "classify_critical_point": "02_gradient_descent",
-    "gradient_noise": "03_sgd",
-    "loss_along_line": "06_backprop",
-    "layernorm_forward": "07_batchnorm",
-    "layernorm_backward": "07_batchnorm",
-    "xavier_normal": "08_relu",
-}
+
+
+def _notebook_grade_cells():
+    """{lesson: registry names graded by the grade cells of source/<lesson>/<lesson>.ipynb}."""
+    graded = {}
+    for path in sorted((ROOT / "source").glob("*/*.ipynb")):
+        names = set()
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                names |= set(re.findall(r'grade\(\s*"([^"]+)"', cell.source))
+        graded[path.parent.name] = names
+    return graded
 
 
 def _table(header):
@@ -43,21 +46,16 @@ def _table(header):
 
 
 def _exercise_rows():
-    rows = _table("| lesson | exercise | function | points |")
-    assert all(len(row) == 4 for row in rows)
+    rows = _table("| lesson | exercise | function | points | in the notebook |")
+    assert all(len(row) == 5 for row in rows)
     return rows
 
 
-def _graded():
-    return {(e.lesson, e.name, e.reference.__name__, e.points) for e in all_exercises()}
-
-
-def test_table_lists_every_graded_exercise_with_its_points():
-    documented = {(lesson, name, fn, int(points)) for lesson, name, fn, points in _exercise_rows()
-                  if points != "planned"}
-    graded = _graded()
-    assert not graded - documented, f"graded but not in docs/CONTRACT.md (or other points): {graded - documented}"
-    assert not documented - graded, f"in docs/CONTRACT.md but not graded so (or other points): {documented - graded}"
+def test_table_lists_every_registered_exercise_with_its_points():
+    documented = {(lesson, name, fn, int(points)) for lesson, name, fn, points, _ in _exercise_rows()}
+    registered = {(e.lesson, e.name, e.reference.__name__, e.points) for e in all_exercises()}
+    assert not registered - documented, f"registered but not in docs/CONTRACT.md so: {registered - documented}"
+    assert not documented - registered, f"in docs/CONTRACT.md but not registered so: {documented - registered}"
 
 
 def test_table_has_no_duplicates():
@@ -65,19 +63,19 @@ def test_table_has_no_duplicates():
     assert [n for n, k in names.items() if k > 1] == []
 
 
-def test_planned_rows_are_exactly_the_planned_functions():
-    planned = {name: lesson for lesson, name, fn, points in _exercise_rows() if points == "planned"}
-    assert planned == PLANNED
-    for lesson, name, fn, points in _exercise_rows():
-        if points == "planned":
-            assert fn == name, "a planned row names its function"
+def test_table_says_which_exercises_the_notebooks_grade():
+    """"yes" exactly for the exercises a grade cell of the lesson's source notebook grades: when a
+    lesson gets the cells of an exercise marked "not yet", this fails until the contract says so."""
+    in_notebooks = _notebook_grade_cells()
+    for lesson, name, _, _, graded in _exercise_rows():
+        assert graded in {"yes", "not yet"}
+        assert (graded == "yes") == (name in in_notebooks[lesson]), (lesson, name, graded)
 
 
-def test_planned_functions_are_not_graded_yet():
-    graded = {e.reference.__name__ for e in all_exercises()} | {e.name for e in all_exercises()}
-    now_graded = sorted(set(PLANNED) & graded)
-    assert now_graded == [], (f"{now_graded} are graded now: put their registry names and points in "
-                              "docs/CONTRACT.md's table and remove them from PLANNED in this test")
+def test_planned_marks_in_the_text_match_the_table():
+    not_yet = {fn for _, _, fn, _, graded in _exercise_rows() if graded == "not yet"}
+    planned = set(re.findall(r"^- `(\w+)\([^`]*`[^\n]*? \(planned\)", CONTRACT, re.M))
+    assert planned == not_yet
 
 
 def test_points_per_lesson():
@@ -89,7 +87,7 @@ def test_points_per_lesson():
 
 
 def test_every_lesson_is_in_the_contract():
-    lessons = sorted({e.lesson for e in all_exercises()} | set(PLANNED.values()))
+    lessons = sorted({e.lesson for e in all_exercises()})
     assert len(lessons) == 10
     headings = re.findall(r"^### (\d\d_\w+): ", CONTRACT, re.M)
     assert headings == lessons
