@@ -99,6 +99,16 @@ BETWEEN = re.compile(r"(?:\s*\(planned\))?(?:,\s*|\s+and\s+(?:their\s+derivative
 NO_DEFAULT = object()
 
 
+def _head(signature):
+    """`f(a, b=(1, 2)) -> (x, y)` without what follows its parameter list: `f(a, b=(1, 2))`."""
+    depth = 0
+    for end, char in enumerate(signature):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ")" and depth == 0:
+            return signature[:end + 1]
+    raise ValueError(f"unbalanced parentheses in {signature!r}")
+
+
 def _documented_signatures(name):
     """Every `name(...)` written as a signature: the code spans that open a bullet of the contract
     (later spans are prose, such as calls), parsed as the parameters of a Python `def`."""
@@ -108,12 +118,7 @@ def _documented_signatures(name):
         while (span := SPAN.match(text, pos)):
             signature = span.group(1)
             if signature.startswith(name + "("):
-                depth = 0
-                for end, char in enumerate(signature):
-                    depth += {"(": 1, ")": -1}.get(char, 0)
-                    if char == ")" and depth == 0:
-                        break
-                found.append(ast.parse(f"def {signature[:end + 1]}: pass").body[0].args)
+                found.append(ast.parse(f"def {_head(signature)}: pass").body[0].args)
             between = BETWEEN.match(text, span.end())
             if not between:
                 break
@@ -150,7 +155,10 @@ def _markdown_links(text):
     return re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r"<((?:\.\./|/)[^>\s]*)>", text)
 
 
-@pytest.mark.parametrize("page", ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))])
+PAGES = ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("page", PAGES)
 def test_docs_link_nothing_outside_the_repository(page):
     text = (ROOT / page).read_text()
     assert "../shared" not in text and "COURSE_SPEC" not in text
