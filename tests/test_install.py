@@ -146,13 +146,14 @@ def _candidate_pythons():
     """Executables that may be Pythons: python3.N on PATH, pyenv's versions, the usual folders."""
     folders = [Path(d) for d in os.environ.get("PATH", "").split(os.pathsep) if d]
     folders += [Path(p) for p in ("/usr/bin", "/usr/local/bin", "/opt/homebrew/bin")]
-    roots = [os.environ.get("PYENV_ROOT")]
+    roots = [os.environ.get("PYENV_ROOT"), Path.home() / ".pyenv"]
     if shutil.which("pyenv"):
         roots.append(subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip())
     names = ["python3", "python"] + [f"python3.{n}" for n in range(30)] + ["python2", "python2.7"]
     found = [folder / name for folder in folders for name in names]
     for root in filter(None, roots):
         found += sorted(Path(root).glob("versions/*/bin/python"))
+    found += sorted((Path.home() / ".local" / "share" / "uv" / "python").glob("*/bin/python3"))  # uv's Pythons
     return [p for p in dict.fromkeys(found) if p.is_file() and os.access(p, os.X_OK)]
 
 
