@@ -122,12 +122,14 @@ def plot_race(problem: Problem, paths: dict, lr: float, fixed_lr: dict | None = 
 
     fixed_lr = fixed_lr or {}
     two_d = problem.contour is not None
-    if axes is None:
+    created = axes is None
+    if created:
         _, axes = plt.subplots(1, 2 if two_d else 1, figsize=(11, 4.2) if two_d else (6.4, 4.2), squeeze=False)
         axes = axes[0]
     ax_loss = axes[-1]
     if two_d:
         ax = contour(problem.loss, *problem.contour, ax=axes[0])
+        ax.figure.colorbar(ax.collections[0], ax=ax, label="$\\log_{10}$(loss $+ 10^{-3}$)")
         for name, path in paths.items():
             trajectory(ax, path[np.all(np.isfinite(path), axis=1)], label=name, marker="")
         ax.plot(1, 1, "w*", ms=14, mec="k")
@@ -142,6 +144,8 @@ def plot_race(problem: Problem, paths: dict, lr: float, fixed_lr: dict | None = 
     ax_loss.set_ylabel("loss (log scale)")
     ax_loss.set_title(f"{problem.name}: loss, lr={lr:g}")
     ax_loss.legend(fontsize=8)
+    if created:
+        ax_loss.figure.tight_layout()
     return axes
 
 
