@@ -3,6 +3,10 @@
 A *problem* is a start point, a loss and a gradient (possibly stochastic, from a fixed seed);
 an *optimizer* is any functional step ``new_params, state = step(params, grad, state, **hyper)``
 (the lesson passes the students' own functions).
+
+Every problem's loss and gradient also accept a stack of parameter vectors (k, d), so that
+:func:`sweep_paths` runs one optimizer at k learning rates at once: the optimizers are element-wise,
+so ``lr`` can be an array (k, 1) broadcast against parameters (k, d). Each row is an independent run.
 """
 from __future__ import annotations
 
@@ -28,12 +32,31 @@ class Problem:
     make_grad: Callable[[], Callable[[np.ndarray], np.ndarray]]
     n_steps: int
     contour: tuple | None = None  # (xlim, ylim) for 2-d problems
+    frequency: np.ndarray | None = None  # (d,) for feature problems: the fraction of samples using each feature
+    w_best: np.ndarray | None = None  # (d,) for feature problems: the minimiser of the loss
+    data: tuple | None = None  # (X (n, d), y (n,)) for feature problems
+    batches: np.ndarray | None = None  # (n_steps, batch_size) int: the sample indices of each step's minibatch
+
+
+def _rosenbrock_many(x, b):
+    """Rosenbrock (a=1) of x (2,) -> float, or of a stack x (k, 2) -> (k,)."""
+    if x.ndim == 1:
+        return rosenbrock(x, b=b)
+    return (1.0 - x[:, 0]) ** 2 + b * (x[:, 1] - x[:, 0] ** 2) ** 2
+
+
+def _rosenbrock_grad_many(x, b):
+    """Gradient of Rosenbrock (a=1): x (2,) -> (2,) or x (k, 2) -> (k, 2)."""
+    if x.ndim == 1:
+        return rosenbrock_grad(x, b=b)
+    inner = x[:, 1] - x[:, 0] ** 2
+    return np.stack([-2.0 * (1.0 - x[:, 0]) - 4.0 * b * x[:, 0] * inner, 2.0 * b * inner], axis=1)
 
 
 def rosenbrock_problem(b=100.0, x0=(-1.2, 1.0), n_steps=600):
     """Rosenbrock's banana valley (a=1) from ``x0``: minimum 0 at (1, 1)."""
-    return Problem(f"Rosenbrock (b={b:g})", np.array(x0, dtype=np.float64), lambda x: rosenbrock(x, b=b),
-                   lambda: (lambda x: rosenbrock_grad(x, b=b)), n_steps, ((-2.0, 2.0), (-1.0, 3.0)))
+    return Problem(f"Rosenbrock (b={b:g})", np.array(x0, dtype=np.float64), lambda x: _rosenbrock_many(x, b),
+                   lambda: (lambda x: _rosenbrock_grad_many(x, b)), n_steps, ((-2.0, 2.0), (-1.0, 3.0)))
 
 
 def sparse_problem(n=500, d=50, batch_size=10, n_steps=500, seed=0):
@@ -45,18 +68,23 @@ def sparse_problem(n=500, d=50, batch_size=10, n_steps=500, seed=0):
     order = np.random.default_rng(seed + 1).integers(0, n, size=(n_steps, batch_size))
 
     def loss(w):
-        return float(np.mean((X @ w - y) ** 2))
+        """w (d,) -> float, or a stack w (k, d) -> (k,)."""
+        mse = np.mean((w @ X.T - y) ** 2, axis=-1)
+        return float(mse) if w.ndim == 1 else mse
 
     def make_grad():
         t = iter(range(n_steps * 10))
 
         def grad(w):
+            """Minibatch gradient of the MSE: w (d,) -> (d,) or (k, d) -> (k, d), the same minibatch."""
             idx = order[next(t) % n_steps]
             Xb = X[idx]
-            return 2.0 * Xb.T @ (Xb @ w - y[idx]) / batch_size
+            return 2.0 * (w @ Xb.T - y[idx]) @ Xb / batch_size
         return grad
 
-    return Problem(f"sparse features (d={d}, batch {batch_size})", np.zeros(d), loss, make_grad, n_steps)
+    return Problem(f"sparse features (d={d}, batch {batch_size})", np.zeros(d), loss, make_grad, n_steps,
+                   frequency=np.mean(X != 0, axis=0), w_best=np.linalg.lstsq(X, y, rcond=None)[0], data=(X, y),
+                   batches=order)
 
 
 def run(step, problem: Problem, n_steps=None, **hyper):
@@ -94,12 +122,14 @@ def plot_race(problem: Problem, paths: dict, lr: float, fixed_lr: dict | None = 
 
     fixed_lr = fixed_lr or {}
     two_d = problem.contour is not None
-    if axes is None:
+    created = axes is None
+    if created:
         _, axes = plt.subplots(1, 2 if two_d else 1, figsize=(11, 4.2) if two_d else (6.4, 4.2), squeeze=False)
         axes = axes[0]
     ax_loss = axes[-1]
     if two_d:
         ax = contour(problem.loss, *problem.contour, ax=axes[0])
+        ax.figure.colorbar(ax.collections[0], ax=ax, label="$\\log_{10}$(loss $+ 10^{-3}$)")
         for name, path in paths.items():
             trajectory(ax, path[np.all(np.isfinite(path), axis=1)], label=name, marker="")
         ax.plot(1, 1, "w*", ms=14, mec="k")
@@ -114,6 +144,8 @@ def plot_race(problem: Problem, paths: dict, lr: float, fixed_lr: dict | None = 
     ax_loss.set_ylabel("loss (log scale)")
     ax_loss.set_title(f"{problem.name}: loss, lr={lr:g}")
     ax_loss.legend(fontsize=8)
+    if created:
+        ax_loss.figure.tight_layout()
     return axes
 
 
@@ -123,19 +155,71 @@ def _clip_top(ax, problem):
     ax.set_ylim(low, min(high, 100 * problem.loss(problem.x0)))
 
 
-def lr_sweep(optimizers: dict, problem: Problem, lrs, n_steps=None, progress=None):
+def sweep_paths(step, problem: Problem, lrs, n_steps=None):
+    """One optimizer at every learning rate of ``lrs`` (k,), from the same start on the same data.
+
+    Returns the parameters after each step, start included: array (n_steps + 1, k, d); a run that
+    blows up is NaN from then on. The k runs are done at once (parameters (k, d), ``lr`` (k, 1)),
+    which needs an element-wise ``step``; if ``step`` rejects an array ``lr`` or returns the wrong
+    shape, the runs are done one by one with :func:`run` instead (same result, slower).
+    """
+    n_steps = problem.n_steps if n_steps is None else n_steps
+    lrs = np.asarray(lrs, dtype=np.float64)
+    k, d = lrs.size, problem.x0.size
+    grad = problem.make_grad()
+    params, state = np.tile(problem.x0, (k, 1)), {}
+    path = np.full((n_steps + 1, k, d), np.nan)
+    path[0] = params
+    alive = np.ones(k, dtype=bool)
+    try:
+        with np.errstate(all="ignore"):
+            for t in range(1, n_steps + 1):
+                params, state = step(params, grad(params), state, lr=lrs[:, None])
+                if np.shape(params) != (k, d):
+                    raise ValueError(f"step returned shape {np.shape(params)} for parameters ({k}, {d})")
+                alive &= np.all(np.isfinite(params), axis=1) & (np.max(np.abs(params), axis=1) <= 1e6)
+                path[t, alive] = params[alive]
+    except (TypeError, ValueError, IndexError):  # a step written for a scalar lr only: one run per lr
+        path = np.stack([run(step, problem, n_steps, lr=float(lr)) for lr in lrs], axis=1)
+    return path
+
+
+def lr_sweep(optimizers: dict, problem: Problem, lrs, n_steps=None, progress=None, paths=None):
     """Final loss of each optimizer for each learning rate: ``{name: array (len(lrs),)}``; a run that
-    blows up counts as ``inf``."""
+    blows up counts as ``inf``. ``paths``: a dict to fill with ``{name: sweep_paths(...)}`` (the
+    trajectories behind the numbers, for :func:`tuned`)."""
     result = {}
     names = list(optimizers)
     for name in (progress(names) if progress else names):
-        finals = []
-        for lr in lrs:
-            path = run(optimizers[name], problem, n_steps, lr=lr)
-            last = path[np.all(np.isfinite(path), axis=1)][-1]
-            finals.append(problem.loss(last) if np.isfinite(path[-1]).all() else np.inf)
-        result[name] = np.array(finals)
+        path = sweep_paths(optimizers[name], problem, lrs, n_steps)
+        final = path[-1]
+        finite = np.all(np.isfinite(final), axis=1)
+        result[name] = np.where(finite, problem.loss(np.where(finite[:, None], final, 0.0)), np.inf)
+        if paths is not None:
+            paths[name] = path
     return result
+
+
+def best_lr(finals: dict, lrs) -> dict:
+    """``{name: the learning rate of lrs with the lowest final loss}`` from :func:`lr_sweep`'s result."""
+    lrs = np.asarray(lrs, dtype=np.float64)
+    return {name: float(lrs[int(np.argmin(values))]) for name, values in finals.items()}
+
+
+def tuned(paths: dict, problem: Problem, finals: dict, lrs):
+    """Each optimizer at its own tuned learning rate, from the sweep's trajectories (no re-run).
+
+    Returns ``(best, curves, ends)``: ``{name: lr*}``, ``{name: loss per step (n_steps + 1,)}`` and
+    ``{name: final parameters (d,)}``.
+    """
+    best = best_lr(finals, lrs)
+    lrs = np.asarray(lrs, dtype=np.float64)
+    curves, ends = {}, {}
+    for name, lr in best.items():
+        path = paths[name][:, int(np.argmin(np.abs(lrs - lr)))]
+        curves[name] = problem.loss(path)
+        ends[name] = path[-1]
+    return best, curves, ends
 
 
 def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_lr=None, static_lr=(0.01, 0.1),

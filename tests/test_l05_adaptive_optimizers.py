@@ -238,3 +238,22 @@ def test_hidden_cases_are_quick():
         start = time.perf_counter()
         evaluate(name, fn)
         assert time.perf_counter() - start < 2.0, name
+
+
+def test_vectorised_sweep_equals_one_run_per_learning_rate():
+    """The race's sweep runs k learning rates at once; each row must be the run at that learning rate alone,
+    also for a step written for a scalar lr only (the fallback), and a run that blows up must not touch the others."""
+    from coursekit.race import lr_sweep, rosenbrock_problem, run, sparse_problem, sweep_paths
+
+    def scalar_only_sgd(params, grad, state, *, lr):
+        return params - float(lr) * grad, state  # float() rejects an array lr: the sweep falls back to one run per lr
+
+    lrs = np.array([1e-3, 3e-2, 0.3, 30.0])  # SGD: 1e-3 stays finite on both problems, 30 blows up on both
+    for problem in (rosenbrock_problem(n_steps=80), sparse_problem(n_steps=80)):
+        for step in (adam_step, adagrad_step, yogi_step, scalar_only_sgd):
+            paths = sweep_paths(step, problem, lrs)
+            assert paths.shape == (81, lrs.size, problem.x0.size)
+            for i, lr in enumerate(lrs):
+                np.testing.assert_allclose(paths[:, i], run(step, problem, lr=lr), rtol=1e-12, atol=1e-12, equal_nan=True)
+        finals = lr_sweep({"SGD": scalar_only_sgd}, problem, lrs)["SGD"]
+        assert np.isinf(finals[-1]) and np.isfinite(finals[0])
