@@ -99,7 +99,7 @@ def audit(nb, lesson: str):
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
-        all_text.append(normalise(cell.source))
+        all_text.append(normalise(re.sub(r"^(>\s*)+", "", cell.source, flags=re.M)))
         for s in sentences(cell.source):
             if not is_candidate(s):
                 continue
