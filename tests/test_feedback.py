@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from conftest import nbgrader
+from coursekit.grading.protocol import MIME, split_cell_id
 from gradingkit import LESSON, POINTS, Submission, make_course
 
 SIGN_SLIP = ("def rosenbrock_grad(x, a=1.0, b=1.0):\n    inner = x[1] - x[0] ** 2\n"
@@ -38,7 +39,7 @@ def feedback(tmp_path_factory):
 def test_hidden_test_source_is_not_in_the_feedback(feedback):
     page, text, graded = feedback
     for grade_id in POINTS:
-        name = grade_id.removesuffix("_grade")
+        name, _ = split_cell_id(grade_id)
         call = f'grade("{name}", {name})'
         assert call in graded  # the autograded notebook holds it: the feedback removed it
         assert call not in text and call not in page
@@ -60,4 +61,5 @@ def test_feedback_shows_each_result_and_the_harness_messages(feedback):
 def test_raw_results_for_the_verifier_are_not_in_the_feedback(feedback):
     page, _, graded = feedback
     assert "application/vnd.coursekit" not in graded and "application/vnd.coursekit" not in page
+    assert MIME.startswith("application/vnd.coursekit")
     assert "__ndarray__" not in page

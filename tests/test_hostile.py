@@ -20,7 +20,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursekit.grading import evaluate, sandbox
+from coursekit.grading import evaluate
+from coursekit.grading.autograde import sandbox
+from reference import matches, snapshot
 from gradingkit import (LESSON, POINTS, Submission, cell_text, code_cell, fingerprint, make_course,
                         markdown_cell, scores)
 from tools import grade as grader
@@ -151,17 +153,17 @@ def build_class(course, outside, listener):
         torch.equal = lambda *a, **k: True
         torch.isclose = lambda a, b, *r, **k: torch.ones(a.shape, dtype=torch.bool)
         torch.testing.assert_close = lambda *a, **k: None""")).solve("forward_difference", WRONG["forward_difference"] + textwrap.dedent("""
-        import coursekit.grading.compare, coursekit.grading.harness
-        coursekit.grading.compare.compare = lambda *a, **k: None    # "everything matches"
-        coursekit.grading.harness.compare = lambda *a, **k: None
-        coursekit.grading.harness._match_mistake = lambda *a, **k: None""")),
+        import coursekit.grading.verdict.compare, coursekit.grading.verdict.judge
+        coursekit.grading.verdict.compare.compare = lambda *a, **k: None    # "everything matches"
+        coursekit.grading.verdict.judge.compare = lambda *a, **k: None
+        coursekit.grading.verdict.judge.match_mistake = lambda *a, **k: None""")),
                        full(rosenbrock=earns("rosenbrock"), torch_grad=earns("torch_grad"),
                             forward_difference=earns("forward_difference")))
     plan["replace_grader"] = (Submission(course).solve("gradient_check", WRONG["gradient_check"] + textwrap.dedent("""
         import coursekit.grading
         def grade(name, fn):
             return {"gradient_check": 3.0, "torch_grad": 3.0}.get(name, 0.0)
-        coursekit.grading.grade = coursekit.grading.harness.grade = grade
+        coursekit.grading.grade = coursekit.grading.kernel.notebook.grade = grade
         # and, for good measure, rewrite every later cell that grades into a bare full score
         get_ipython().input_transformers_cleanup.append(
             lambda lines: ["3.0\\n"] if any("grade(" in l for l in lines) else lines)""")),
@@ -332,3 +334,9 @@ def test_sandbox_caps_memory_and_network(tmp_path):
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.split("\n")
     assert out[0] == "MemoryError" and out[1].startswith("offline") and out[2] == "read-only outside", out
     assert (work / "inside.txt").read_text() == "ok" and not probe.exists()
+
+
+def test_scores_and_reports_match_the_reference(graded):
+    """Every student's scores and grade-cell reports are those recorded before the grading core was
+    redrawn (tests/reference_results/hostile.json)."""
+    matches("hostile", snapshot(graded["course"], LESSON))

@@ -64,11 +64,7 @@ def graded_cells(nb) -> dict[str, float]:
 
 
 def tool_env() -> dict:
-    """The environment for nbgrader/jupyter subprocesses: this interpreter's bin first on PATH
-    (nbgrader runs ``alembic`` from PATH when it opens a gradebook)."""
-    import os
-    import sys
+    """See :func:`tools.course.tool_env` (kept here for existing imports)."""
+    from tools.course import tool_env as env
 
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    return env
+    return env()

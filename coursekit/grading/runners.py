@@ -5,7 +5,7 @@ from typing import Callable
 
 import numpy as np
 
-from .exercise import Case
+from .registry import Case
 
 
 def optimizer_steps(fn: Callable, case: Case) -> np.ndarray:
