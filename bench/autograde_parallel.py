@@ -50,7 +50,8 @@ def make_class(course: pathlib.Path, lesson: str, n: int) -> None:
         if ids and ids[1] == "solution":
             try:
                 mistake = get_exercise(ids[0]).mistakes[0].fn
-                planted[cell_id(ids[0], "solution")] = f"from {mistake.__module__} import {mistake.__name__} as {ids[0]}"
+                planted[cell_id(ids[0], "solution")] = (f"from {mistake.__module__} import {mistake.__name__} "
+                                                        f"as {ids[0]}")
             except (KeyError, IndexError):
                 pass
     for i in range(n):
@@ -103,7 +104,8 @@ def main(argv=None) -> int:
     n = args.students
     result = {
         "lesson": args.lesson, "students": n, "workers": args.workers, "cores": os.cpu_count(),
-        "sandbox": args.sandbox if args.sandbox == "off" else ("bwrap" if grader.sandbox_notice(args.sandbox) is None else "none"),
+        "sandbox": args.sandbox if args.sandbox == "off" else (
+            "bwrap" if grader.sandbox_notice(args.sandbox) is None else "none"),
         "serial_seconds": round(t_serial, 1), "parallel_seconds": round(t_parallel, 1),
         "serial_per_minute": round(60 * n / t_serial, 1), "parallel_per_minute": round(60 * n / t_parallel, 1),
         "speedup": round(t_serial / t_parallel, 2),
@@ -116,7 +118,8 @@ def main(argv=None) -> int:
     print(f"\n{n} submissions of {args.lesson}, {os.cpu_count()} cores, sandbox: {result['sandbox']}")
     print(f"  serial   nbgrader autograde : {t_serial:7.1f} s  {result['serial_per_minute']:6.1f} submissions/min  "
           f"({result['serial_seconds_per_submission']:.2f} s each)")
-    print(f"  parallel tools.grade x{args.workers}     : {t_parallel:7.1f} s  {result['parallel_per_minute']:6.1f} submissions/min  "
+    print(f"  parallel tools.grade x{args.workers}     : {t_parallel:7.1f} s  "
+          f"{result['parallel_per_minute']:6.1f} submissions/min  "
           f"(median {result['worker_seconds_per_submission_median']} s per submission in a worker)")
     print(f"  speedup {result['speedup']}x; scores identical: {same}; failed: {failed}")
     print(f"  machine load average after each phase: {result['load_average_after_serial']} / "

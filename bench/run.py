@@ -258,14 +258,16 @@ def report(results: dict, previous: dict | None) -> tuple[str, list[str]]:
     out.append(f"machine: {results['machine']['cpus']} CPUs, {results['machine']['platform']}, "
                f"python {results['machine']['python']}, torch {results['machine']['torch']}, "
                f"load {results['machine']['load_before']}")
-    out.append(f"floor: bare kernel start {fl['kernel_s']:.2f} s, kernel + course imports {fl['kernel_imports_s']:.2f} s")
+    out.append(f"floor: bare kernel start {fl['kernel_s']:.2f} s, "
+               f"kernel + course imports {fl['kernel_imports_s']:.2f} s")
     out.append("")
     rows = []
     for lesson, r in results["lessons"].items():
         ag = r.get("autograde") or {}
         ok = r["execute_s"] <= b["lesson_s"] and (not ag or ag["overhead"] <= b["autograde_overhead"])
         p = prev.get(lesson, {}).get("execute_s")
-        rows.append([lesson, _fmt(r["execute_s"]), _fmt(r.get("execute_cpu_s")), _fmt(p), f"{r['execute_s'] / fl['kernel_imports_s']:.1f}x",
+        rows.append([lesson, _fmt(r["execute_s"]), _fmt(r.get("execute_cpu_s")), _fmt(p),
+                     f"{r['execute_s'] / fl['kernel_imports_s']:.1f}x",
                      f"{r['slowest_cell']['seconds']:.2f} s @{r['slowest_cell']['index']}",
                      _fmt(ag.get("plain_s")), _fmt(ag.get("autograde_s")), _fmt(ag.get("overhead"), "%"),
                      _fmt(ag.get("nbgrader_fixed_s")),
@@ -288,7 +290,8 @@ def report(results: dict, previous: dict | None) -> tuple[str, list[str]]:
                "median per submission of a batch; fixed: nbgrader's start-up per command")
     out.append(f"Lessons (budget {b['lesson_s']:.0f} s each, {b['course_s']:.0f} s in all; autograding adds at most "
                f"{b['autograde_overhead']:.0%})")
-    out.append(_table(["lesson", "execute", "cpu", "prev", "/floor", "slowest cell", "plain", "autograde/sub", "overhead", "fixed",
+    out.append(_table(["lesson", "execute", "cpu", "prev", "/floor", "slowest cell", "plain", "autograde/sub",
+                       "overhead", "fixed",
                        "figs/bad", "stderr", "slow w/o bar", ""], rows))
     out.append("")
     erows = []
@@ -304,7 +307,8 @@ def report(results: dict, previous: dict | None) -> tuple[str, list[str]]:
         if e["hidden_score"] != e["points"]:
             missed.append(f"{e['exercise']}: the reference earns {e['hidden_score']:g} of {e['points']:g}")
     if erows:
-        out.append(f"Tests per exercise, on the reference (budget: visible {b['visible_s']} s, hidden {b['hidden_s']:.0f} s)")
+        out.append(f"Tests per exercise, on the reference "
+                   f"(budget: visible {b['visible_s']} s, hidden {b['hidden_s']:.0f} s)")
         out.append(_table(["exercise", "visible", "cases", "hidden", "cases", "score", ""], erows))
         out.append("")
     audit = []

@@ -6,8 +6,8 @@ an *optimizer* is any functional step ``new_params, state = step(params, grad, s
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -11,9 +11,9 @@ import pathlib
 import shutil
 
 import nbformat
+from conftest import ROOT, nbgrader
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from conftest import ROOT, nbgrader
 from coursekit.grading.protocol import nbgrader_meta
 from tools.course import filled_release, gradebook, write_submission
 from tools.sync_grade_cells import lesson_points
@@ -43,22 +43,22 @@ class Submission:
     def cell(self, grade_id: str):
         return self.nb.cells[self.index(grade_id)]
 
-    def solve(self, name: str, code: str) -> "Submission":
+    def solve(self, name: str, code: str) -> Submission:
         """Replace the answer to exercise ``name`` (its whole solution cell)."""
         self.cell(f"{name}_solution").source = code.strip("\n")
         return self
 
-    def prepend(self, name: str, code: str) -> "Submission":
+    def prepend(self, name: str, code: str) -> Submission:
         """Run ``code`` at the top of exercise ``name``'s solution cell."""
         cell = self.cell(f"{name}_solution")
         cell.source = code.strip("\n") + "\n" + cell.source
         return self
 
-    def insert_before(self, grade_id: str, cell) -> "Submission":
+    def insert_before(self, grade_id: str, cell) -> Submission:
         self.nb.cells.insert(self.index(grade_id), cell)
         return self
 
-    def delete(self, grade_id: str) -> "Submission":
+    def delete(self, grade_id: str) -> Submission:
         del self.nb.cells[self.index(grade_id)]
         return self
 

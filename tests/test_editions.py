@@ -3,8 +3,8 @@ import json
 
 import nbformat
 import pytest
-
 from helpers import outputs_of
+
 from tools.editions import NOTEBOOKS, RELEASE, lessons, reading_edition, source_path
 
 LESSONS = lessons()

@@ -1,11 +1,11 @@
 """pyproject.toml, environment.yml and coursekit's own pins agree; mismatches are reported."""
 import re
-import tomllib
 import warnings
 
 import pytest
-
+import tomllib
 from conftest import ROOT
+
 from coursekit import _versions
 
 

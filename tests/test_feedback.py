@@ -9,10 +9,10 @@ import re
 
 import nbformat
 import pytest
-
 from conftest import nbgrader
-from coursekit.grading.protocol import MIME, split_cell_id
 from gradingkit import LESSON, POINTS, Submission, make_course
+
+from coursekit.grading.protocol import MIME, split_cell_id
 
 SIGN_SLIP = ("def rosenbrock_grad(x, a=1.0, b=1.0):\n    inner = x[1] - x[0] ** 2\n"
              "    return np.array([2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, 2.0 * b * inner])\n")
@@ -32,7 +32,8 @@ def feedback(tmp_path_factory):
     nbgrader(course, "generate_feedback", LESSON)
     page = (course / "feedback" / "eve" / LESSON / f"{LESSON}.html").read_text()
     autograded = nbformat.read(course / "autograded" / "eve" / LESSON / f"{LESSON}.ipynb", as_version=4)
-    graded = "\n".join(c.source for c in autograded.cells) + json.dumps([c.get("outputs", []) for c in autograded.cells])
+    graded = "\n".join(c.source for c in autograded.cells)
+    graded += json.dumps([c.get("outputs", []) for c in autograded.cells])
     return page, _text(page), graded
 
 

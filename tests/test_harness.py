@@ -83,7 +83,7 @@ def test_student_output_and_warnings_are_captured_and_cost_nothing(capfd):
     def noisy(x, a=1.0, b=1.0):
         print("debug print")
         print("to stderr", file=sys.stderr)
-        warnings.warn("a student warning")
+        warnings.warn("a student warning", stacklevel=1)
         np.log(np.array([-1.0]))  # RuntimeWarning from numpy
         return good_rosenbrock(x, a, b)
     assert grade("rosenbrock", noisy) == 2.0

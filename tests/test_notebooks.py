@@ -4,8 +4,8 @@ import re
 
 import nbformat
 import pytest
-
 from helpers import execute, outputs_of
+
 from tools.editions import NOTEBOOKS, graded_cells, lessons, nbgrader_meta, source_path
 
 LESSONS = lessons()

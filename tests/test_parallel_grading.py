@@ -13,9 +13,9 @@ import sys
 
 import nbformat
 import pytest
-
 from conftest import ROOT, nbgrader
 from gradingkit import LESSON, POINTS, Submission, cell_text, gradebook_rows, make_course, scores
+
 from tools.course import tool_env
 
 WRONG_FD = "def forward_difference(f, x, eps=1e-6):\n    return np.zeros(np.shape(x))\n"

@@ -16,8 +16,16 @@ from coursekit.grading import get_exercise
 from coursekit.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeOverwriteCells, VerifyGrades
 from coursekit.grading.autograde.provisioner import PROVISIONER_NAME, SandboxKernelSpecManager
 from coursekit.grading.kernel.collect import collect
-from coursekit.grading.protocol import (MIME, cell_id, check_cell_source, grade_cell_metadata, grade_cell_source,
-                                        make_payload, nbgrader_meta, payload_output)
+from coursekit.grading.protocol import (
+    MIME,
+    cell_id,
+    check_cell_source,
+    grade_cell_metadata,
+    grade_cell_source,
+    make_payload,
+    nbgrader_meta,
+    payload_output,
+)
 
 
 def rosenbrock(x, a=1.0, b=1.0):

@@ -7,10 +7,24 @@ import json
 import numpy as np
 import pytest
 
-from coursekit.grading.protocol import (MAX_PAYLOAD_CHARS, MIME, VERSION, PayloadError, RawResult, cell_id,
-                                        check_calls, check_cell_source, grade_calls, grade_cell_comment,
-                                        grade_cell_source, make_payload, parse_payload, payload_output,
-                                        payloads_in, split_cell_id)
+from coursekit.grading.protocol import (
+    MAX_PAYLOAD_CHARS,
+    MIME,
+    VERSION,
+    PayloadError,
+    RawResult,
+    cell_id,
+    check_calls,
+    check_cell_source,
+    grade_calls,
+    grade_cell_comment,
+    grade_cell_source,
+    make_payload,
+    parse_payload,
+    payload_output,
+    payloads_in,
+    split_cell_id,
+)
 
 
 def _raws():

@@ -4,9 +4,9 @@ grade cell's report is what the grading core gave before it was redrawn (tests/r
 from __future__ import annotations
 
 import pytest
+from reference import matches, snapshot
 
 from bench.autograde_parallel import make_class
-from reference import matches, snapshot
 from tools import grade as grader
 
 LESSON = "01_gradients"

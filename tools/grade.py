@@ -85,10 +85,12 @@ def failure_cause(messages: list[str]) -> str:
     it logged (with the kernel's own message, see SafeExecute), never its pointer to that
     traceback ("Please see the above traceback")."""
     for message in reversed(messages):
-        lines = [line for line in message.strip().splitlines() if line.strip()]
-        if lines and lines[0].startswith("Traceback (most recent call last)"):
-            tail = [line for line in lines[1:] if not line.startswith(" ")]
-            return "\n".join(tail) if tail else lines[-1]
+        lines = message.strip().splitlines()
+        starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
+        if starts:
+            tail = [line for line in lines[starts[-1] + 1:] if line.strip() and not line.startswith(" ")]
+            if tail:
+                return "\n".join(tail)
     generic = ("Please see the", "There was an error processing assignment")
     useful = [m.strip() for m in messages if m.strip() and not m.strip().startswith(generic)]
     return useful[-1] if useful else "nbgrader gave no reason"
@@ -214,8 +216,9 @@ def sandbox_notice(mode: str) -> str | None:
 
 def grade(course: pathlib.Path, lesson: str, *, workers: int | None = None, students: list[str] | None = None,
           force: bool = False, sandbox: str = "auto", timeout: int | None = None, progress: bool = True,
-          threads: int | None = None) -> list[SubmissionResult]:
-    """Autograde ``students`` (default: every submission) of ``lesson`` with ``workers`` processes."""
+          threads: int | None = None, extra_args: list[str] = ()) -> list[SubmissionResult]:
+    """Autograde ``students`` (default: every submission) of ``lesson`` with ``workers`` processes
+    (``extra_args``: more nbgrader options, e.g. ``--SafeExecute.memory_limit_gb=2``)."""
     course = pathlib.Path(course).resolve()
     students = sorted(students) if students else submitted_students(course, lesson)
     workers = max(1, min(workers or os.cpu_count() or 1, len(students) or 1))
@@ -226,7 +229,7 @@ def grade(course: pathlib.Path, lesson: str, *, workers: int | None = None, stud
         print(f"no submissions of {lesson} in {course / 'submitted'}", file=sys.stderr)
         return []
     _ensure_assignment(course, lesson)
-    extra = [f"--SafeExecute.sandbox={sandbox}"] + (["--force"] if force else [])
+    extra = [f"--SafeExecute.sandbox={sandbox}", *extra_args] + (["--force"] if force else [])
     if timeout:
         extra.append(f"--Execute.timeout={int(timeout)}")
     if threads is None and workers > 1:
@@ -271,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="regrade students already autograded")
     parser.add_argument("--sandbox", choices=["auto", "required", "off"], default="auto",
                         help="bubblewrap sandbox for student code (default: auto, with a warning if missing)")
-    parser.add_argument("--timeout", type=int, default=None, help="per-cell time limit in seconds (nbgrader Execute.timeout)")
+    parser.add_argument("--timeout", type=int, default=None,
+                        help="per-cell time limit in seconds (nbgrader Execute.timeout)")
     parser.add_argument("--course", default=None, help="the course directory (default: the current one if it "
                                                       "has nbgrader_config.py, else the repository)")
     args = parser.parse_args(argv)

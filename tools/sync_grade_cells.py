@@ -20,8 +20,15 @@ from dataclasses import dataclass
 import nbformat
 
 from coursekit.grading import get_exercise
-from coursekit.grading.protocol import (grade_calls, grade_cell_comment, grade_cell_metadata, grade_cell_source,
-                                       is_grade_cell, nbgrader_meta, split_cell_id)
+from coursekit.grading.protocol import (
+    grade_calls,
+    grade_cell_comment,
+    grade_cell_metadata,
+    grade_cell_source,
+    is_grade_cell,
+    nbgrader_meta,
+    split_cell_id,
+)
 from tools.editions import lessons, source_path
 
 

@@ -3,8 +3,9 @@ cases, its mistakes, its points) and the registry that finds them by name."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 DEFAULT_ATOL = 1e-10
 DEFAULT_RTOL = 1e-8

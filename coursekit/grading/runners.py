@@ -1,7 +1,7 @@
 """Ways to call a graded function that are shared by several lessons."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -27,7 +27,8 @@ class CapOutputs(NbGraderPreprocessor):
             if out.output_type == "stream":
                 text = out.text
                 if len(text) > budget:
-                    out.text = text[:budget // 2] + f"\n... ({len(text) - budget:,} characters removed by the grader) ...\n" \
+                    removed = f"\n... ({len(text) - budget:,} characters removed by the grader) ...\n"
+                    out.text = text[:budget // 2] + removed \
                         + text[-budget // 2:]
                 budget -= len(out.text)
             elif out.output_type in ("display_data", "execute_result"):

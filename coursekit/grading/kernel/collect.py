@@ -2,7 +2,8 @@
 forbidden calls, inputs changed in place. No judging: see :mod:`coursekit.grading.verdict`."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..copying import changed, fresh, snapshot
 from ..isolate import run_isolated

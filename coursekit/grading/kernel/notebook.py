@@ -1,7 +1,8 @@
 """``check`` (visible, raises) and ``grade`` (hidden, partial credit): what a lesson's cells call."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..protocol import RawResult
 from ..registry import Case, Exercise, get_exercise
