@@ -20,6 +20,7 @@ from tools.course import gradebook
 
 FOLDER = pathlib.Path(__file__).parent / "reference_results"
 RECORD = os.environ.get("COURSEKIT_RECORD_REFERENCE") == "1"
+RECORD_TO = pathlib.Path(os.environ.get("COURSEKIT_REFERENCE_DIR") or FOLDER)  # where recording writes
 
 
 def normalise(text: str, course: pathlib.Path) -> str:
@@ -64,8 +65,8 @@ def matches(name: str, data: dict) -> None:
     path = FOLDER / f"{name}.json"
     data = json.loads(json.dumps(data))  # the JSON form: tuples as lists, keys as strings
     if RECORD:
-        FOLDER.mkdir(exist_ok=True)
-        path.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+        RECORD_TO.mkdir(exist_ok=True)
+        (RECORD_TO / path.name).write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
         return
     reference = json.loads(path.read_text())
     assert sorted(data) == sorted(reference), "students differ from the reference"
