@@ -12,14 +12,14 @@ import re
 
 import nbformat
 
-from coursekit.grading.protocol import is_grade_cell, nbgrader_meta
+from coursekit.grading.protocol import BEGIN_HIDDEN, END_HIDDEN, is_grade_cell, nbgrader_meta
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
 NOTEBOOKS = ROOT / "notebooks"
 
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.M | re.S)
+_HIDDEN = re.compile(rf"^[ \t]*{BEGIN_HIDDEN}.*?^[ \t]*{END_HIDDEN}[ \t]*\n?", re.M | re.S)
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
