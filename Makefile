@@ -46,9 +46,13 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-## make test: install if needed and run the whole suite
-test: $(STAMP)
+## make test: install if needed, lint (ruff, configured in pyproject.toml), then run the whole suite
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make lint: ruff over the Python code (notebooks excluded, see [tool.ruff] in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 ## make release: regenerate release/ (student notebooks) from source/ with nbgrader
 release: $(STAMP)

@@ -7,8 +7,17 @@ in a bubblewrap sandbox, survives kernels that die or hang, and every grade cell
 re-judged outside the kernel; feedback never shows the hidden tests' source.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, GetGrades,
-                                    IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.preprocessors import (
+                                    AssignLatePenalties,
+                                    CheckCellMetadata,
+                                    ClearHiddenTests,
+                                    ClearOutput,
+                                    GetGrades,
+                                    IgnorePattern,
+                                    LimitOutput,
+                                    OverwriteKernelspec,
+                                    SaveAutoGrades,
+)
 
 from coursekit.feedback_page import SelfContainedFeedback
 from coursekit.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeExecute, SafeOverwriteCells, VerifyGrades
@@ -23,13 +32,15 @@ c.Autograde.create_student = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # nbgrader's default pipelines, with DeduplicateIds and OverwriteCells made safe (a copied test cell no
-# longer fails the whole submission; a deleted one is put back and graded), Execute replaced by SafeExecute (sandbox, dead/hung kernels)
+# longer fails the whole submission; a deleted one is put back and graded), Execute replaced by SafeExecute
+# (sandbox, dead/hung kernels)
 # VerifyGrades right after it (scores judged outside the student's kernel) and CapOutputs (a cell's
 # output bounded in characters, not only in lines as LimitOutput does).
 c.Autograde.sanitize_preprocessors = [ClearOutput, SafeDeduplicateIds, OverwriteKernelspec, SafeOverwriteCells,
                                       CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, CapOutputs, IgnorePattern,
-                                       ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+                                       ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
 # "auto": sandboxed when bwrap works, a warning otherwise; "required" refuses to grade without it.
 c.SafeExecute.sandbox = "auto"
 c.SafeExecute.memory_limit_gb = 4.0

@@ -16,7 +16,6 @@ import json
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,13 +26,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools import grade as grader  # noqa: E402
-from tools.editions import nbgrader_meta, solution_code, source_path, tool_env  # noqa: E402
+from coursekit.grading.protocol import cell_id, split_cell_id  # noqa: E402 - after the path set-up above
+from tools import grade as grader  # noqa: E402 - after the path set-up above
+from tools.course import filled_release, gradebook, run_nbgrader, tool_env, write_submission  # noqa: E402
 
 
 def _nbgrader(course: pathlib.Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"], cwd=course, env=tool_env(),
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run_nbgrader(course, *args, log_level="ERROR", quiet=True)
 
 
 def make_class(course: pathlib.Path, lesson: str, n: int) -> None:
@@ -45,32 +44,25 @@ def make_class(course: pathlib.Path, lesson: str, n: int) -> None:
     shutil.copy(ROOT / "nbgrader_config.py", course)
     _nbgrader(course, "generate_assignment", lesson, "--force")
     release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
-    source = nbformat.read(source_path(lesson), as_version=4)
-    solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in source.cells if nbgrader_meta(c).get("solution")}
+    planted = {}  # solution cell -> an import of the exercise's first catalogued mistake
+    for cell in release.cells:
+        ids = split_cell_id(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+        if ids and ids[1] == "solution":
+            try:
+                mistake = get_exercise(ids[0]).mistakes[0].fn
+                planted[cell_id(ids[0], "solution")] = (f"from {mistake.__module__} import {mistake.__name__} "
+                                                        f"as {ids[0]}")
+            except (KeyError, IndexError):
+                pass
     for i in range(n):
-        nb = nbformat.from_dict(release)
         kind = ("solution", "solution", "mistake", "blank")[i % 4]
-        for cell in nb.cells:
-            grade_id = nbgrader_meta(cell).get("grade_id", "")
-            if not nbgrader_meta(cell).get("solution") or kind == "blank":
-                continue
-            cell.source = solutions[grade_id]
-            name = grade_id.removesuffix("_solution")
-            if kind == "mistake" and i % 3 == 0:
-                try:
-                    mistake = get_exercise(name).mistakes[0].fn
-                    cell.source = f"from {mistake.__module__} import {mistake.__name__} as {name}"
-                except (KeyError, IndexError):
-                    pass
-        folder = course / "submitted" / f"student{i:03d}" / lesson
-        folder.mkdir(parents=True)
-        nbformat.write(nb, str(folder / f"{lesson}.ipynb"))
+        nb = filled_release(lesson, release, replace=planted if kind == "mistake" and i % 3 == 0 else None,
+                            blank=kind == "blank")
+        write_submission(course, f"student{i:03d}", lesson, nb)
 
 
 def all_scores(course: pathlib.Path, lesson: str) -> dict:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+    with gradebook(course) as gb:
         return {(s.student_id, g.name): g.score for s in gb.assignment_submissions(lesson)
                 for nb in s.notebooks for g in nb.grades}
 
@@ -112,7 +104,8 @@ def main(argv=None) -> int:
     n = args.students
     result = {
         "lesson": args.lesson, "students": n, "workers": args.workers, "cores": os.cpu_count(),
-        "sandbox": args.sandbox if args.sandbox == "off" else ("bwrap" if grader.sandbox_notice(args.sandbox) is None else "none"),
+        "sandbox": args.sandbox if args.sandbox == "off" else (
+            "bwrap" if grader.sandbox_notice(args.sandbox) is None else "none"),
         "serial_seconds": round(t_serial, 1), "parallel_seconds": round(t_parallel, 1),
         "serial_per_minute": round(60 * n / t_serial, 1), "parallel_per_minute": round(60 * n / t_parallel, 1),
         "speedup": round(t_serial / t_parallel, 2),
@@ -125,7 +118,8 @@ def main(argv=None) -> int:
     print(f"\n{n} submissions of {args.lesson}, {os.cpu_count()} cores, sandbox: {result['sandbox']}")
     print(f"  serial   nbgrader autograde : {t_serial:7.1f} s  {result['serial_per_minute']:6.1f} submissions/min  "
           f"({result['serial_seconds_per_submission']:.2f} s each)")
-    print(f"  parallel tools.grade x{args.workers}     : {t_parallel:7.1f} s  {result['parallel_per_minute']:6.1f} submissions/min  "
+    print(f"  parallel tools.grade x{args.workers}     : {t_parallel:7.1f} s  "
+          f"{result['parallel_per_minute']:6.1f} submissions/min  "
           f"(median {result['worker_seconds_per_submission_median']} s per submission in a worker)")
     print(f"  speedup {result['speedup']}x; scores identical: {same}; failed: {failed}")
     print(f"  machine load average after each phase: {result['load_average_after_serial']} / "

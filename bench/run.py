@@ -37,7 +37,8 @@ import types
 import nbformat
 from nbclient import NotebookClient
 
-from tools.editions import ROOT, lessons, nbgrader_meta, solution_code, source_path, tool_env
+from tools.course import clone, filled_release, run_nbgrader, tool_env, write_submission
+from tools.editions import ROOT, lessons, source_path
 
 BUDGET = {"lesson_s": 20.0, "course_s": 120.0, "hidden_s": 2.0, "visible_s": 0.5, "autograde_overhead": 0.30}
 SLOW_CELL_S = 2.0
@@ -177,21 +178,6 @@ def lesson_run(lesson: str) -> dict:
     }
 
 
-def _submission(lesson: str, release: pathlib.Path):
-    nb = nbformat.read(release, as_version=4)
-    src = nbformat.read(source_path(lesson), as_version=4)
-    solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in src.cells if nbgrader_meta(c).get("solution")}
-    for cell in nb.cells:
-        if nbgrader_meta(cell).get("solution"):
-            cell.source = solutions[nbgrader_meta(cell)["grade_id"]]
-    return nb
-
-
-def _nbgrader(course, *args):
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"], cwd=course,
-                          env=_env(), capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
 
 
 def _timed_autograde(course, lesson) -> tuple[float, list[float]]:
@@ -219,13 +205,11 @@ def autograde_run(lesson: str, course: pathlib.Path, submissions: int) -> dict:
     if not (course / "source").exists():
         shutil.copytree(ROOT / "source", course / "source")
         shutil.copy(ROOT / "nbgrader_config.py", course)
-    _nbgrader(course, "generate_assignment", lesson, "--force")
-    nb = _submission(lesson, course / "release" / lesson / f"{lesson}.ipynb")
+    run_nbgrader(course, "generate_assignment", lesson, "--force", log_level="ERROR", quiet=True)
+    nb = filled_release(lesson, nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4))
     for k in range(submissions):
-        folder = course / "submitted" / f"bench{k}" / lesson
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, str(folder / f"{lesson}.ipynb"))
-    plain, _ = execute(nbformat.read(folder / f"{lesson}.ipynb", as_version=4), folder)
+        path = write_submission(course, f"bench{k}", lesson, nb)
+    plain, _ = execute(nbformat.read(path, as_version=4), path.parent)
     command, each = _timed_autograde(course, lesson)
     per = statistics.median(each)
     return {"plain_s": plain.wall, "autograde_command_s": command, "per_submission_s": each,
@@ -233,19 +217,15 @@ def autograde_run(lesson: str, course: pathlib.Path, submissions: int) -> dict:
 
 
 def exercise_runs(selected: list[str], runs: int = 2) -> list[dict]:
-    from coursekit.grading import evaluate
-    from coursekit.grading.exercise import _REGISTRY, _load_catalogues
+    from coursekit.grading import all_exercises, evaluate
 
-    _load_catalogues()
     rows = []
-    for ex in sorted(_REGISTRY.values(), key=lambda e: (e.lesson, e.name)):
+    for ex in all_exercises():
         if ex.lesson not in selected:
             continue
         fn = ex.reference
         if isinstance(fn, types.FunctionType):  # graded as a student's function, not "the reference"
-            fn = types.FunctionType(fn.__code__.replace(co_filename="<bench>"), fn.__globals__, fn.__name__,
-                                    fn.__defaults__, fn.__closure__)
-            fn.__kwdefaults__ = ex.reference.__kwdefaults__
+            fn = clone(fn)
         row = {"lesson": ex.lesson, "exercise": ex.name, "points": ex.points}
         for kind, hidden in (("visible", False), ("hidden", True)):
             times = []
@@ -278,14 +258,16 @@ def report(results: dict, previous: dict | None) -> tuple[str, list[str]]:
     out.append(f"machine: {results['machine']['cpus']} CPUs, {results['machine']['platform']}, "
                f"python {results['machine']['python']}, torch {results['machine']['torch']}, "
                f"load {results['machine']['load_before']}")
-    out.append(f"floor: bare kernel start {fl['kernel_s']:.2f} s, kernel + course imports {fl['kernel_imports_s']:.2f} s")
+    out.append(f"floor: bare kernel start {fl['kernel_s']:.2f} s, "
+               f"kernel + course imports {fl['kernel_imports_s']:.2f} s")
     out.append("")
     rows = []
     for lesson, r in results["lessons"].items():
         ag = r.get("autograde") or {}
         ok = r["execute_s"] <= b["lesson_s"] and (not ag or ag["overhead"] <= b["autograde_overhead"])
         p = prev.get(lesson, {}).get("execute_s")
-        rows.append([lesson, _fmt(r["execute_s"]), _fmt(r.get("execute_cpu_s")), _fmt(p), f"{r['execute_s'] / fl['kernel_imports_s']:.1f}x",
+        rows.append([lesson, _fmt(r["execute_s"]), _fmt(r.get("execute_cpu_s")), _fmt(p),
+                     f"{r['execute_s'] / fl['kernel_imports_s']:.1f}x",
                      f"{r['slowest_cell']['seconds']:.2f} s @{r['slowest_cell']['index']}",
                      _fmt(ag.get("plain_s")), _fmt(ag.get("autograde_s")), _fmt(ag.get("overhead"), "%"),
                      _fmt(ag.get("nbgrader_fixed_s")),
@@ -308,7 +290,8 @@ def report(results: dict, previous: dict | None) -> tuple[str, list[str]]:
                "median per submission of a batch; fixed: nbgrader's start-up per command")
     out.append(f"Lessons (budget {b['lesson_s']:.0f} s each, {b['course_s']:.0f} s in all; autograding adds at most "
                f"{b['autograde_overhead']:.0%})")
-    out.append(_table(["lesson", "execute", "cpu", "prev", "/floor", "slowest cell", "plain", "autograde/sub", "overhead", "fixed",
+    out.append(_table(["lesson", "execute", "cpu", "prev", "/floor", "slowest cell", "plain", "autograde/sub",
+                       "overhead", "fixed",
                        "figs/bad", "stderr", "slow w/o bar", ""], rows))
     out.append("")
     erows = []
@@ -324,7 +307,8 @@ def report(results: dict, previous: dict | None) -> tuple[str, list[str]]:
         if e["hidden_score"] != e["points"]:
             missed.append(f"{e['exercise']}: the reference earns {e['hidden_score']:g} of {e['points']:g}")
     if erows:
-        out.append(f"Tests per exercise, on the reference (budget: visible {b['visible_s']} s, hidden {b['hidden_s']:.0f} s)")
+        out.append(f"Tests per exercise, on the reference "
+                   f"(budget: visible {b['visible_s']} s, hidden {b['hidden_s']:.0f} s)")
         out.append(_table(["exercise", "visible", "cases", "hidden", "cases", "score", ""], erows))
         out.append("")
     audit = []

@@ -11,6 +11,7 @@ PINNED = {
     "ipywidgets": "8.1.9",
     "jupyterlab": "4.6.6",
     "nbgrader": "0.9.6",
+    "jupyter_client": "8.10.0",
     "tqdm": "4.70.1",
 }
 

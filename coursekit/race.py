@@ -10,8 +10,8 @@ so ``lr`` can be an array (k, 1) broadcast against parameters (k, d). Each row i
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -1,8 +1,8 @@
 """Interactive explorers that degrade to a static figure when no widget front-end is present."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import product
-from typing import Callable
 
 import matplotlib.pyplot as plt
 

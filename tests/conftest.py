@@ -1,7 +1,6 @@
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 
 import pytest
@@ -11,7 +10,8 @@ for p in (ROOT, ROOT / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from tools.editions import lessons, tool_env  # noqa: E402
+from tools.course import run_nbgrader, tool_env  # noqa: E402 - after the path set-up above
+from tools.editions import lessons  # noqa: E402 - after the path set-up above
 
 # nbgrader opens gradebooks by running `alembic` from PATH: make this interpreter's bin visible
 os.environ["PATH"] = tool_env()["PATH"]
@@ -19,10 +19,7 @@ os.environ["PATH"] = tool_env()["PATH"]
 
 def nbgrader(course_root, *args):
     """Run one of nbgrader's own commands in a course directory; fail the test on error."""
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"], cwd=course_root,
-                          env=tool_env(), capture_output=True, text=True)
-    assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc
+    return run_nbgrader(course_root, *args, quiet=True)
 
 
 @pytest.fixture(scope="session")

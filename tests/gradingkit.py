@@ -13,12 +13,14 @@ import shutil
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from coursekit.grading.protocol import nbgrader_meta
+from tools.course import filled_release, gradebook, write_submission
+from tools.sync_grade_cells import lesson_points
+
 from conftest import ROOT, nbgrader
-from tools.editions import nbgrader_meta, solution_code, source_path
 
 LESSON = "01_gradients"
-POINTS = {"rosenbrock_grade": 2.0, "rosenbrock_grad_grade": 3.0, "forward_difference_grade": 3.0,
-          "central_difference_grade": 3.0, "gradient_check_grade": 3.0, "torch_grad_grade": 3.0}
+POINTS = lesson_points(LESSON)  # {grade cell: points}, from the registry
 
 
 def make_course(root: pathlib.Path) -> pathlib.Path:
@@ -34,13 +36,7 @@ class Submission:
     """A student's notebook: the release edition with the source solutions filled in, then edited."""
 
     def __init__(self, course: pathlib.Path):
-        self.nb = nbformat.read(course / "release" / LESSON / f"{LESSON}.ipynb", as_version=4)
-        source = nbformat.read(source_path(LESSON), as_version=4)
-        solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in source.cells
-                     if nbgrader_meta(c).get("solution")}
-        for cell in self.nb.cells:
-            if nbgrader_meta(cell).get("solution"):
-                cell.source = solutions[nbgrader_meta(cell)["grade_id"]]
+        self.nb = filled_release(LESSON, nbformat.read(course / "release" / LESSON / f"{LESSON}.ipynb", as_version=4))
 
     def index(self, grade_id: str) -> int:
         return next(i for i, c in enumerate(self.nb.cells) if nbgrader_meta(c).get("grade_id") == grade_id)
@@ -48,29 +44,27 @@ class Submission:
     def cell(self, grade_id: str):
         return self.nb.cells[self.index(grade_id)]
 
-    def solve(self, name: str, code: str) -> "Submission":
+    def solve(self, name: str, code: str) -> Submission:
         """Replace the answer to exercise ``name`` (its whole solution cell)."""
         self.cell(f"{name}_solution").source = code.strip("\n")
         return self
 
-    def prepend(self, name: str, code: str) -> "Submission":
+    def prepend(self, name: str, code: str) -> Submission:
         """Run ``code`` at the top of exercise ``name``'s solution cell."""
         cell = self.cell(f"{name}_solution")
         cell.source = code.strip("\n") + "\n" + cell.source
         return self
 
-    def insert_before(self, grade_id: str, cell) -> "Submission":
+    def insert_before(self, grade_id: str, cell) -> Submission:
         self.nb.cells.insert(self.index(grade_id), cell)
         return self
 
-    def delete(self, grade_id: str) -> "Submission":
+    def delete(self, grade_id: str) -> Submission:
         del self.nb.cells[self.index(grade_id)]
         return self
 
     def write(self, course: pathlib.Path, student: str) -> None:
-        folder = course / "submitted" / student / LESSON
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(self.nb, str(folder / f"{LESSON}.ipynb"))
+        write_submission(course, student, LESSON, self.nb)
 
 
 def code_cell(src: str, meta: dict | None = None):
@@ -89,19 +83,15 @@ def markdown_cell(src: str, meta: dict | None = None):
 
 def scores(course: pathlib.Path, student: str) -> dict[str, float]:
     """{grade cell: score} of a student's submission, from the course's gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+    with gradebook(course) as gb:
         nb = gb.find_submission_notebook(LESSON, LESSON, student)
         return {g.name: g.score for g in nb.grades}
 
 
 def gradebook_rows(course: pathlib.Path) -> dict:
     """Every per-student row nbgrader keeps for the lesson, by (student, cell), ids left out."""
-    from nbgrader.api import Gradebook
-
     rows = {}
-    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+    with gradebook(course) as gb:
         for sub in gb.assignment_submissions(LESSON):
             rows[(sub.student_id, "submission")] = (sub.timestamp, sub.extension, sub.score, sub.max_score)
             for nb in sub.notebooks:

@@ -1,15 +1,9 @@
-"""Shared test utilities."""
+"""Shared test utilities (``clone`` lives in tools.course, shared with the benchmark)."""
 from __future__ import annotations
 
-import types
+from tools.course import clone
 
-
-def clone(fn):
-    """The same function under a new code object: grading it is not 'calling the reference'."""
-    code = fn.__code__.replace(co_filename="<clone>")
-    copy = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
-    copy.__kwdefaults__ = fn.__kwdefaults__
-    return copy
+__all__ = ["clone", "execute", "outputs_of"]
 
 
 def execute(nb, cwd, env_extra=None, timeout=300):

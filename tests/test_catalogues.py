@@ -3,6 +3,7 @@ is named, and both visible and hidden cases exist. Runs for every lesson automat
 import pytest
 
 from coursekit.grading import all_exercises, evaluate
+
 from helpers import clone
 
 EXERCISES = all_exercises()

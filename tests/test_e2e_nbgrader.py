@@ -7,19 +7,21 @@ generate_feedback and export, checked against the gradebook.
 """
 import csv
 import html
-import re
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
+
+from coursekit.grading import evaluate, get_exercise
+from coursekit.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta
+from tools.course import filled_release, gradebook, write_submission
+from tools.editions import graded_cells, lessons, source_path
+from tools.sync_grade_cells import lesson_points
 
 from conftest import nbgrader
-from coursekit.grading import evaluate, get_exercise
-from tools.editions import graded_cells, lessons, nbgrader_meta, solution_code, source_path
+from reference import matches, snapshot
 
 LESSONS = lessons()
 STUDENTS = ("solution", "blank", "mistakes")
-_GRADE_CALL = re.compile(r'grade\(\s*"([^"]+)"\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)')
 
 
 def plan(lesson):
@@ -32,8 +34,8 @@ def plan(lesson):
         meta = nbgrader_meta(cell)
         if meta.get("solution") and cell.cell_type == "code":
             pending.append(meta["grade_id"])
-        elif meta.get("grade") and cell.cell_type == "code":
-            calls = _GRADE_CALL.findall(cell.source)
+        elif is_grade_cell(cell):
+            calls = grade_calls(cell.source)
             assert calls, f"{meta['grade_id']}: no grade(...) call"
             assert pending, f"{meta['grade_id']} has no solution cell before it"
             chosen = {}  # function name -> (registry key, mistake); a later key for the same name wins
@@ -54,19 +56,9 @@ def plan(lesson):
     return planted, expected, messages
 
 
-def _submission(release_nb, source_nb, student, planted):
-    nb = nbformat.from_dict(release_nb)
-    solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in source_nb.cells
-                 if nbgrader_meta(c).get("solution")}
-    for cell in nb.cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
-        if not nbgrader_meta(cell).get("solution"):
-            continue
-        if student == "solution":
-            cell.source = solutions[grade_id]
-        elif student == "mistakes":
-            cell.source = planted.get(grade_id) or solutions[grade_id]
-    return nb
+def _submission(lesson, release_nb, student, planted):
+    return filled_release(lesson, release_nb, replace=planted if student == "mistakes" else None,
+                          blank=student == "blank")
 
 
 # A student who hands the exercise to torch instead of writing Adam: no credit for it, with a reason.
@@ -84,11 +76,8 @@ def adam_step(params, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, wei
 """
 
 
-def _delegating(release_nb, source_nb):
-    nb = _submission(release_nb, source_nb, "solution", {})
-    cell = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == "adam_step_solution")
-    cell.source = DELEGATING_ADAM.strip()
-    return nb
+def _delegating(lesson, release_nb):
+    return filled_release(lesson, release_nb, replace={"adam_step_solution": DELEGATING_ADAM.strip()})
 
 
 @pytest.fixture(scope="module")
@@ -97,15 +86,10 @@ def graded(course):
     for lesson in LESSONS:
         plans[lesson] = plan(lesson)
         release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
-        source = nbformat.read(source_path(lesson), as_version=4)
         for student in STUDENTS:
-            folder = course / "submitted" / student / lesson
-            folder.mkdir(parents=True, exist_ok=True)
-            nbformat.write(_submission(release, source, student, plans[lesson][0]), str(folder / f"{lesson}.ipynb"))
+            write_submission(course, student, lesson, _submission(lesson, release, student, plans[lesson][0]))
         if lesson == DELEGATING_LESSON:
-            folder = course / "submitted" / "delegates" / lesson
-            folder.mkdir(parents=True, exist_ok=True)
-            nbformat.write(_delegating(release, source), str(folder / f"{lesson}.ipynb"))
+            write_submission(course, "delegates", lesson, _delegating(lesson, release))
         nbgrader(course, "autograde", lesson)
         nbgrader(course, "generate_feedback", lesson)
     nbgrader(course, "export")
@@ -113,7 +97,7 @@ def graded(course):
 
 
 def _scores(course, lesson, student):
-    with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+    with gradebook(course) as gb:
         nb = gb.find_submission_notebook(lesson, lesson, student)
         return {g.name: g.score for g in nb.grades if g.cell_type == "code" and g.auto_score is not None}
 
@@ -122,6 +106,7 @@ def _scores(course, lesson, student):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_solution_gets_full_marks(course, graded, lesson):
     points = graded_cells(nbformat.read(source_path(lesson), as_version=4))
+    assert points == lesson_points(lesson)  # the notebook's metadata is the registry's
     assert _scores(course, lesson, "solution") == points
 
 
@@ -167,3 +152,11 @@ def test_delegating_to_torch_optim_earns_nothing_for_that_exercise(course, grade
     assert scores == {**points, "adam_step_grade": 0.0}
     feedback = (course / "feedback" / "delegates" / DELEGATING_LESSON / f"{DELEGATING_LESSON}.html").read_text()
     assert "No credit: adam_step calls torch" in feedback and "write it yourself" in feedback
+
+
+@pytest.mark.e2e
+def test_scores_and_reports_match_the_reference(course, graded):
+    """Every lesson's students get the scores and grade-cell reports recorded before the grading
+    core was redrawn (tests/reference_results/e2e.json)."""
+    matches("e2e", {f"{lesson}/{student}": entry for lesson in LESSONS
+                    for student, entry in snapshot(course, lesson).items()})

@@ -1,13 +1,14 @@
 """pyproject.toml, environment.yml and coursekit's own pins agree; mismatches are reported."""
 import re
-import tomllib
 import warnings
 from importlib import metadata
 
 import pytest
+import tomllib
+
+from coursekit import _versions
 
 from conftest import ROOT
-from coursekit import _versions
 
 
 def _pyproject_pins():

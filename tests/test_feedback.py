@@ -10,6 +10,8 @@ import re
 import nbformat
 import pytest
 
+from coursekit.grading.protocol import MIME, split_cell_id
+
 from conftest import nbgrader
 from gradingkit import LESSON, POINTS, Submission, make_course
 
@@ -31,14 +33,15 @@ def feedback(tmp_path_factory):
     nbgrader(course, "generate_feedback", LESSON)
     page = (course / "feedback" / "eve" / LESSON / f"{LESSON}.html").read_text()
     autograded = nbformat.read(course / "autograded" / "eve" / LESSON / f"{LESSON}.ipynb", as_version=4)
-    graded = "\n".join(c.source for c in autograded.cells) + json.dumps([c.get("outputs", []) for c in autograded.cells])
+    graded = "\n".join(c.source for c in autograded.cells)
+    graded += json.dumps([c.get("outputs", []) for c in autograded.cells])
     return page, _text(page), graded
 
 
 def test_hidden_test_source_is_not_in_the_feedback(feedback):
     page, text, graded = feedback
     for grade_id in POINTS:
-        name = grade_id.removesuffix("_grade")
+        name, _ = split_cell_id(grade_id)
         call = f'grade("{name}", {name})'
         assert call in graded  # the autograded notebook holds it: the feedback removed it
         assert call not in text and call not in page
@@ -60,4 +63,5 @@ def test_feedback_shows_each_result_and_the_harness_messages(feedback):
 def test_raw_results_for_the_verifier_are_not_in_the_feedback(feedback):
     page, _, graded = feedback
     assert "application/vnd.coursekit" not in graded and "application/vnd.coursekit" not in page
+    assert MIME.startswith("application/vnd.coursekit")
     assert "__ndarray__" not in page

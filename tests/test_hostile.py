@@ -20,10 +20,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursekit.grading import evaluate, sandbox
-from gradingkit import (LESSON, POINTS, Submission, cell_text, code_cell, fingerprint, make_course,
-                        markdown_cell, scores)
+from coursekit.grading import evaluate
+from coursekit.grading.autograde import sandbox
 from tools import grade as grader
+
+from gradingkit import LESSON, POINTS, Submission, cell_text, code_cell, fingerprint, make_course, markdown_cell, scores
+from reference import matches, snapshot
 
 SANDBOX = sandbox.available()
 needs_sandbox = pytest.mark.skipif(not SANDBOX, reason=f"no sandbox: {sandbox.unavailable_reason()}")
@@ -95,7 +97,8 @@ def build_class(course, outside, listener):
     # sys.exit() at module level and inside a graded function; os._exit() in both places
     plan["exits"] = (Submission(course).prepend("rosenbrock", "import sys\nsys.exit(1)")
                      .solve("rosenbrock_grad", "def rosenbrock_grad(x, a=1.0, b=1.0):\n    import sys\n    sys.exit(3)")
-                     .solve("forward_difference", "def forward_difference(f, x, eps=1e-6):\n    import os\n    os._exit(0)")
+                     .solve("forward_difference",
+                            "def forward_difference(f, x, eps=1e-6):\n    import os\n    os._exit(0)")
                      .prepend("gradient_check", "import os\nos._exit(1)"),
                      full(rosenbrock=0, rosenbrock_grad=0, forward_difference=0, gradient_check=0))
 
@@ -108,7 +111,8 @@ def build_class(course, outside, listener):
 
         def rosenbrock(x, a=1.0, b=1.0):
             print("x" * 20_000)   # a long line on every call (the demos call it hundreds of times)
-            return float((a - x[0]) ** 2 + b * (x[1] - x[0] ** 2) ** 2)""")).solve("rosenbrock_grad", textwrap.dedent("""
+            return float((a - x[0]) ** 2 + b * (x[1] - x[0] ** 2) ** 2)"""))
+        .solve("rosenbrock_grad", textwrap.dedent("""
         import sys, warnings
         print("module-level stderr", file=sys.stderr)
         warnings.warn("module-level warning")
@@ -118,7 +122,8 @@ def build_class(course, outside, listener):
             warnings.warn("a warning while graded")
             np.log(np.array([-1.0]))   # a RuntimeWarning from numpy
             inner = x[1] - x[0] ** 2
-            return np.array([-2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, 2.0 * b * inner])""")).solve("torch_grad", textwrap.dedent("""
+            return np.array([-2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, 2.0 * b * inner])"""))
+        .solve("torch_grad", textwrap.dedent("""
         def torch_grad(f, x):
             hog = [np.empty(2 ** 27) for _ in range(10 ** 6)]   # 1 GiB each
             return hog""")), full(torch_grad=0))
@@ -146,22 +151,24 @@ def build_class(course, outside, listener):
         np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), dtype=bool)
         np.array_equal = lambda *a, **k: True
         np.testing.assert_allclose = lambda *a, **k: None
-        np.abs = lambda v, *a, **k: np.zeros(np.shape(v))""")).solve("torch_grad", WRONG["torch_grad"] + textwrap.dedent("""
+        np.abs = lambda v, *a, **k: np.zeros(np.shape(v))"""))
+        .solve("torch_grad", WRONG["torch_grad"] + textwrap.dedent("""
         torch.allclose = lambda *a, **k: True
         torch.equal = lambda *a, **k: True
         torch.isclose = lambda a, b, *r, **k: torch.ones(a.shape, dtype=torch.bool)
-        torch.testing.assert_close = lambda *a, **k: None""")).solve("forward_difference", WRONG["forward_difference"] + textwrap.dedent("""
-        import coursekit.grading.compare, coursekit.grading.harness
-        coursekit.grading.compare.compare = lambda *a, **k: None    # "everything matches"
-        coursekit.grading.harness.compare = lambda *a, **k: None
-        coursekit.grading.harness._match_mistake = lambda *a, **k: None""")),
+        torch.testing.assert_close = lambda *a, **k: None"""))
+        .solve("forward_difference", WRONG["forward_difference"] + textwrap.dedent("""
+        import coursekit.grading.verdict.compare, coursekit.grading.verdict.judge
+        coursekit.grading.verdict.compare.compare = lambda *a, **k: None    # "everything matches"
+        coursekit.grading.verdict.judge.compare = lambda *a, **k: None
+        coursekit.grading.verdict.judge.match_mistake = lambda *a, **k: None""")),
                        full(rosenbrock=earns("rosenbrock"), torch_grad=earns("torch_grad"),
                             forward_difference=earns("forward_difference")))
     plan["replace_grader"] = (Submission(course).solve("gradient_check", WRONG["gradient_check"] + textwrap.dedent("""
         import coursekit.grading
         def grade(name, fn):
             return {"gradient_check": 3.0, "torch_grad": 3.0}.get(name, 0.0)
-        coursekit.grading.grade = coursekit.grading.harness.grade = grade
+        coursekit.grading.grade = coursekit.grading.kernel.notebook.grade = grade
         # and, for good measure, rewrite every later cell that grades into a bare full score
         get_ipython().input_transformers_cleanup.append(
             lambda lines: ["3.0\\n"] if any("grade(" in l for l in lines) else lines)""")),
@@ -180,7 +187,8 @@ def build_class(course, outside, listener):
             _seen = []
             for _p in [_course / "gradebook.db", _course / "source/{LESSON}/{LESSON}.ipynb",
                        _course / "submitted/honest/{LESSON}/{LESSON}.ipynb", pathlib.Path("../../../gradebook.db"),
-                       pathlib.Path("../../../source/{LESSON}/{LESSON}.ipynb"), pathlib.Path({str(outside)!r}) / "secret.txt"]:
+                       pathlib.Path("../../../source/{LESSON}/{LESSON}.ipynb"),
+                       pathlib.Path({str(outside)!r}) / "secret.txt"]:
                 try:
                     _p.read_bytes()
                     _seen.append(str(_p))
@@ -197,7 +205,8 @@ def build_class(course, outside, listener):
             import os, pathlib, shutil
             _course, _outside = pathlib.Path({str(course)!r}), pathlib.Path({str(outside)!r})
             for _t in [_course / "gradebook.db", _course / "source/{LESSON}/{LESSON}.ipynb",
-                       _course / "submitted/honest/{LESSON}/{LESSON}.ipynb", _course / "release/{LESSON}/{LESSON}.ipynb",
+                       _course / "submitted/honest/{LESSON}/{LESSON}.ipynb",
+                       _course / "release/{LESSON}/{LESSON}.ipynb",
                        _course / "nbgrader_config.py", _outside / "secret.txt", pathlib.Path("../../../gradebook.db")]:
                 for _action in (lambda t: t.write_text("pwned"), lambda t: t.unlink()):
                     try:
@@ -332,3 +341,9 @@ def test_sandbox_caps_memory_and_network(tmp_path):
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.split("\n")
     assert out[0] == "MemoryError" and out[1].startswith("offline") and out[2] == "read-only outside", out
     assert (work / "inside.txt").read_text() == "ok" and not probe.exists()
+
+
+def test_scores_and_reports_match_the_reference(graded):
+    """Every student's scores and grade-cell reports are those recorded before the grading core was
+    redrawn (tests/reference_results/hostile.json)."""
+    matches("hostile", snapshot(graded["course"], LESSON))

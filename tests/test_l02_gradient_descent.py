@@ -99,7 +99,7 @@ def test_max_stable_lr_is_the_stability_limit():
         limit = max_stable_lr(H)
         assert limit == pytest.approx(2 / np.linalg.eigvalsh(H).max(), rel=1e-12)
         x0 = rng.normal(size=d)
-        grad = lambda x: quadratic_grad(x, H)  # noqa: E731
+        grad = lambda x: quadratic_grad(x, H)  # noqa: E731, B023 - called within this iteration only
         below = gradient_descent(grad, x0, 0.98 * limit, 3000)[-1]
         above = gradient_descent(grad, x0, 1.02 * limit, 3000)[-1]
         assert np.linalg.norm(below) < 1e-3 * np.linalg.norm(x0)

@@ -9,8 +9,14 @@ import torch.nn.functional as F
 
 from coursekit.gradients import gradient_check
 from coursekit.grading import evaluate
-from coursekit.layers import (linear_backward, linear_forward, mse_forward_backward, relu_backward, relu_forward,
-                              softmax_cross_entropy)
+from coursekit.layers import (
+    linear_backward,
+    linear_forward,
+    mse_forward_backward,
+    relu_backward,
+    relu_forward,
+    softmax_cross_entropy,
+)
 from coursekit.nets import two_layer_net
 
 TOL = dict(atol=1e-10, rtol=1e-8)

@@ -25,7 +25,7 @@ def test_training_then_eval_matches_torch_over_several_batches(momentum, eps, n,
     gamma, beta = rng.normal(1, 0.5, size=c), rng.normal(size=c)
     bn = _torch_bn(c, gamma, beta, momentum, eps)
     state = {}
-    for step in range(5):
+    for _step in range(5):
         x = rng.normal(3.0, 2.0, size=(n, c))
         dout = rng.normal(size=(n, c))
         bn.train()

@@ -169,7 +169,7 @@ def layer_grad_norms_loop(model, X, y, loss_fn):
     out = model(X)
     loss_fn(out, y).backward()
     norms = []
-    for name, module in model.named_modules():
+    for _name, module in model.named_modules():
         if isinstance(module, nn.Linear):
             norms.append(module.weight.grad.pow(2).sum().sqrt().item())
     return norms

@@ -9,6 +9,7 @@ import torch
 
 from coursekit.clipping import clip_by_norm, clip_by_value
 from coursekit.grading import evaluate
+
 from helpers import clone
 
 ATOL, RTOL = 1e-10, 1e-8

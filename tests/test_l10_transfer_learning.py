@@ -10,8 +10,17 @@ from torch import nn
 
 from coursekit.datasets import blobs
 from coursekit.grading import evaluate
-from coursekit.transfer import (accuracy, freeze, greedy_layerwise_pretrain, leaves, mlp, related_task,
-                                train_classifier, transfer_model)
+from coursekit.transfer import (
+    accuracy,
+    freeze,
+    greedy_layerwise_pretrain,
+    leaves,
+    mlp,
+    related_task,
+    train_classifier,
+    transfer_model,
+)
+
 from helpers import clone
 
 
@@ -182,7 +191,7 @@ def greedy_optimizer_only_new(X, y, n_layers, hidden, epochs, seed):
     Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y)
     layers, size = [], X.shape[1]
     head = None
-    for k in range(n_layers):
+    for _k in range(n_layers):
         layer = nn.Linear(size, hidden)
         size = hidden
         layers += [layer, nn.ReLU()]

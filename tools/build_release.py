@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import pathlib
-import subprocess
 import sys
 import tempfile
 
-from tools.editions import ROOT, lessons, tool_env
+from tools.course import run_nbgrader
+from tools.editions import ROOT, lessons
 
 
 def generate(course_root: pathlib.Path, lesson: str, db_url: str | None = None) -> None:
     """Run ``nbgrader generate_assignment`` for one lesson of the course in ``course_root``."""
-    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", lesson, "--force", "--log-level=WARN"]
-    if db_url:
-        cmd.append(f"--CourseDirectory.db_url={db_url}")
-    subprocess.run(cmd, cwd=course_root, env=tool_env(), check=True)
+    extra = [f"--CourseDirectory.db_url={db_url}"] if db_url else []
+    run_nbgrader(course_root, "generate_assignment", lesson, "--force", *extra)
 
 
 def main(selected: list[str]) -> None:

@@ -3,20 +3,23 @@
 Every exercise is four cells: the task (markdown), the solution cell, the visible check
 (read-only) and the hidden grade (autograded, with points)::
 
-    cells += exercise("rosenbrock", points=2, task=md_text, solution=code_text)
+    cells += exercise("rosenbrock", task=md_text, solution=code_text)
+
+The check and grade cells, their ids and the points come from the protocol and the registry
+(:mod:`coursekit.grading.protocol`, the exercise's ``Exercise(points=...)``): nothing here states them.
 """
 from __future__ import annotations
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from coursekit.grading import get_exercise
+from coursekit.grading.protocol import cell_id, check_cell_source, grade_cell_metadata, grade_cell_source
 
-def _nbgrader(grade_id, *, solution=False, grade=False, locked=False, points=None):
-    meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": locked,
-            "schema_version": 3}
-    if points is not None:
-        meta["points"] = points
-    return {"nbgrader": meta}
+
+def _nbgrader(grade_id, *, solution=False, locked=False):
+    return {"nbgrader": {"grade_id": grade_id, "solution": solution, "grade": False, "locked": locked,
+                         "schema_version": 3}}
 
 
 def md(text: str, grade_id: str | None = None):
@@ -33,38 +36,36 @@ def code(src: str, tags=()):
     return cell
 
 
-def exercise(name: str, points: float, task: str, solution: str):
+def exercise(name: str, task: str, solution: str):
     """The four cells of a graded exercise: one function, graded under its own name.
 
     ``solution`` is the full function; the lines between ``### BEGIN SOLUTION`` and
     ``### END SOLUTION`` are what nbgrader replaces by the stub in the student edition.
     """
-    return exercise_group(name, {name: name}, points, task, solution)
+    return exercise_group(name, {name: name}, task, solution)
 
 
-def exercise_group(grade_id: str, graded: dict, points: float, task: str, solution: str):
+def exercise_group(grade_id: str, graded: dict, task: str, solution: str, comment: str | None = None):
     """The four cells of an exercise whose grade cell covers several registry entries.
 
     ``graded`` maps registry keys to the function (variable) each grades, e.g.
     ``{"sigmoid": "sigmoid", "sigmoid_grad": "sigmoid_grad"}`` or
     ``{"sgd_momentum_step[nesterov]": "sgd_momentum_step"}``; the grade cell returns the sum of
-    the points earned. Cell ids are ``<grade_id>_solution``, ``_check`` and ``_grade``.
+    the points earned (the sum of the entries' points in the registry). Cell ids are
+    ``<grade_id>_solution``, ``_check`` and ``_grade``; ``comment`` words the grade cell's first
+    line (it must contain "(N points)", set from the registry).
     """
     if "### BEGIN SOLUTION" not in solution:
         raise ValueError(f"{grade_id}: the solution must mark its answer with ### BEGIN/END SOLUTION")
+    points = sum(get_exercise(key).points for key in graded)
+    points = int(points) if float(points).is_integer() else points
     sol = new_code_cell(solution.strip("\n"))
-    sol.metadata.update(_nbgrader(f"{grade_id}_solution", solution=True))
+    sol.metadata.update(_nbgrader(cell_id(grade_id, "solution"), solution=True))
     sol.metadata["tags"] = ["solution"]
-    check = new_code_cell("\n".join(f'check("{key}", {fn})' for key, fn in graded.items()))
-    check.metadata.update(_nbgrader(f"{grade_id}_check", locked=True))
-    names = ", ".join(f"`{fn}`" for fn in dict.fromkeys(graded.values()))
-    calls = " + ".join(f'grade("{key}", {fn})' for key, fn in graded.items())
-    hidden = new_code_cell(
-        f"# Hidden tests of {names} ({points:g} points) run here when your notebook is graded.\n"
-        f"### BEGIN HIDDEN TESTS\n"
-        f"{calls}\n"
-        f"### END HIDDEN TESTS")
-    hidden.metadata.update(_nbgrader(f"{grade_id}_grade", grade=True, locked=True, points=points))
+    check = new_code_cell(check_cell_source(graded))
+    check.metadata.update(_nbgrader(cell_id(grade_id, "check"), locked=True))
+    hidden = new_code_cell(grade_cell_source(graded, points, comment))
+    hidden.metadata["nbgrader"] = grade_cell_metadata(grade_id, points)
     return [md(task), sol, check, hidden]
 
 

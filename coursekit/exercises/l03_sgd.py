@@ -250,7 +250,7 @@ def _slr_generic(X, y, lr, batch_size, epochs, rng, *, grad_scale=None, loss_whe
     w, b = np.zeros(X.shape[1]), 0.0
     losses = []
     fixed = _batches(X, y, batch_size, rng) if same_order else None
-    for e in range(epochs):
+    for _e in range(epochs):
         if loss_when == "before":
             losses.append(float(np.mean((X @ w + b - y) ** 2)))
         batch_losses = []

@@ -9,8 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from coursekit.grading import Case, Exercise, Mistake, register
-from coursekit.layers import (linear_backward, linear_forward, mse_forward_backward, relu_backward, relu_forward,
-                              softmax_cross_entropy)
+from coursekit.layers import (
+    linear_backward,
+    linear_forward,
+    mse_forward_backward,
+    relu_backward,
+    relu_forward,
+    softmax_cross_entropy,
+)
 from coursekit.nets import two_layer_net
 
 LESSON = "06_backprop"

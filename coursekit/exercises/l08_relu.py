@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit.activations import (elu, elu_grad, leaky_relu, leaky_relu_grad, relu, relu_grad, sigmoid,
-                                   sigmoid_grad)
+from coursekit.activations import elu, elu_grad, leaky_relu, leaky_relu_grad, relu, relu_grad, sigmoid, sigmoid_grad
 from coursekit.diagnostics import layer_grad_norms
 from coursekit.grading import Case, Exercise, Mistake, register
 from coursekit.init import he_normal

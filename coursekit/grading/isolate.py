@@ -6,7 +6,6 @@ Nothing the student's code prints, warns or writes to stderr reaches the cell's 
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import os
 import random
@@ -15,8 +14,9 @@ import sys
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -29,12 +29,14 @@ class CaseTimeout(BaseException):
 
 
 @dataclass
-class Outcome:
+class CallResult:
+    """What one isolated call gave: its value or the exception it raised, what it printed, and the
+    forbidden functions it called."""
+
     value: Any = None
     error: BaseException | None = None
     output: str = ""
     delegated: list[str] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 @contextlib.contextmanager
@@ -156,54 +158,18 @@ def warm_up_torch() -> None:
         torch.optim.SGD([p], lr=0.1).step()
 
 
-def run_isolated(call: Callable[[], Any], *, time_limit: float, forbidden: Iterable[Callable] = ()) -> Outcome:
+def run_isolated(call: Callable[[], Any], *, time_limit: float, forbidden: Iterable[Callable] = ()) -> CallResult:
     """Call ``call()`` with output captured, time bounded and forbidden calls recorded."""
-    import time
-
     warm_up_torch()
     wire = _Tripwire(forbidden)
-    outcome = Outcome()
+    outcome = CallResult()
     seed_everything(0)
-    start = time.perf_counter()
     with _captured() as buffer:
         try:
             with _time_limit(time_limit), wire.armed():
                 outcome.value = call()
         except (Exception, CaseTimeout, SystemExit) as exc:  # student code may raise anything, exit() included
             outcome.error = exc
-    outcome.seconds = time.perf_counter() - start
     outcome.output = buffer.getvalue()
     outcome.delegated = wire.hits
     return outcome
-
-
-def snapshot(value: Any) -> Any:
-    """A deep copy to compare against after the call (torch modules and tensors included)."""
-    try:
-        return copy.deepcopy(value)
-    except Exception:  # some objects cannot be copied; they are then not checked
-        return _UNCOPYABLE
-
-
-_UNCOPYABLE = object()
-
-
-def changed(before: Any, after: Any) -> bool:
-    """True if ``after`` differs from its earlier snapshot ``before``."""
-    if before is _UNCOPYABLE:
-        return False
-    if isinstance(before, np.ndarray):
-        return not (isinstance(after, np.ndarray) and before.shape == after.shape
-                    and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
-    if isinstance(before, dict):
-        return not isinstance(after, dict) or before.keys() != after.keys() or any(
-            changed(before[k], after[k]) for k in before)
-    if isinstance(before, (list, tuple)):
-        return len(before) != len(after) or any(changed(b, a) for b, a in zip(before, after))
-    try:
-        import torch
-        if isinstance(before, torch.Tensor):
-            return not torch.equal(before, after) if before.shape == after.shape else True
-    except ImportError:  # pragma: no cover
-        pass
-    return False

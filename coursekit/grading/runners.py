@@ -1,11 +1,11 @@
 """Ways to call a graded function that are shared by several lessons."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from .exercise import Case
+from .registry import Case
 
 
 def optimizer_steps(fn: Callable, case: Case) -> np.ndarray:

@@ -28,7 +28,7 @@ INSTALL_HINT = ("bubblewrap (bwrap) is not available: install it with `sudo apt-
                 "(Debian/Ubuntu) or `sudo dnf install bubblewrap` (Fedora)")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def unavailable_reason() -> str | None:
     """``None`` if bwrap works on this machine, else why not (in words an instructor can act on)."""
     bwrap = shutil.which("bwrap")

@@ -1,8 +1,11 @@
-"""What the harness knows about one graded function: its reference, its cases, its mistakes."""
+"""The exercises of the course: what grading knows about one graded function (its reference, its
+cases, its mistakes, its points) and the registry that finds them by name."""
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 DEFAULT_ATOL = 1e-10
 DEFAULT_RTOL = 1e-8
@@ -65,42 +68,74 @@ class Exercise:
     time_limit: float = 2.0
 
     def call(self, fn: Callable, case: Case) -> Any:
+        """Call ``fn`` on a case the way the exercise says (``run``, else ``fn(*args, **kwargs)``)."""
         if self.run is not None:
             return self.run(fn, case)
         return fn(*case.args, **case.kwargs)
 
+    def argument_names(self, case: Case) -> list[str]:
+        """The names of a case's arguments, from the reference's signature ("argument 3" past it)."""
+        try:
+            params = list(inspect.signature(self.reference).parameters)
+        except (TypeError, ValueError):
+            params = []
+        names = [params[i] if i < len(params) else f"argument {i + 1}" for i in range(len(case.args))]
+        return names + list(case.kwargs)
 
-_REGISTRY: dict[str, Exercise] = {}
+
+# -- the registry ---------------------------------------------------------------------------
+# Catalogues are found through the entry-point group below (pyproject.toml names the package
+# ``coursekit.exercises``): every module of each named package is a catalogue that registers its
+# exercises at import. Grading never imports a catalogue by name, so catalogues may import grading.
+ENTRY_POINT_GROUP = "coursekit.catalogues"
+
+_exercises: dict[str, Exercise] = {}
 
 
 def register(exercise: Exercise) -> Exercise:
     """Add an exercise to the registry (names are unique across the course)."""
-    if exercise.name in _REGISTRY and _REGISTRY[exercise.name] is not exercise:
+    if exercise.name in _exercises and _exercises[exercise.name] is not exercise:
         raise ValueError(f"exercise {exercise.name!r} is registered twice")
-    _REGISTRY[exercise.name] = exercise
+    _exercises[exercise.name] = exercise
     return exercise
+
+
+def unregister(name: str) -> None:
+    """Remove an exercise (tests that register a throw-away exercise clean up with it)."""
+    _exercises.pop(name, None)
 
 
 def get_exercise(name: str) -> Exercise:
     """Look an exercise up by its name (usually the name of the function students write)."""
     failed = {}
-    if name not in _REGISTRY:
+    if name not in _exercises:
         failed = _load_catalogues(stop_at=name)
     try:
-        return _REGISTRY[name]
+        return _exercises[name]
     except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
+        known = ", ".join(sorted(_exercises))
         broken = "".join(f"; catalogue {m} failed to load: {e!r}" for m, e in failed.items())
         raise KeyError(f"no graded exercise is called {name!r}; known: {known}{broken}") from None
 
 
 def all_exercises() -> list[Exercise]:
-    """Every exercise of the course; raises if any lesson's catalogue fails to load."""
+    """Every exercise of the course, by lesson then name; raises if any catalogue fails to load."""
     failed = _load_catalogues()
     if failed:
         module, error = next(iter(failed.items()))
         raise ImportError(f"catalogue {module} failed to load") from error
-    return sorted(_REGISTRY.values(), key=lambda e: (e.lesson, e.name))
+    return sorted(_exercises.values(), key=lambda e: (e.lesson, e.name))
+
+
+def catalogue_packages() -> list[str]:
+    """The packages holding catalogues, from the installed entry points."""
+    from importlib.metadata import entry_points
+
+    names = sorted({ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    if not names:
+        raise ImportError(f"no exercise catalogues are installed (entry-point group {ENTRY_POINT_GROUP!r}): "
+                          "reinstall the course package (`pip install -e .` or `make lab`)")
+    return names
 
 
 def _load_catalogues(stop_at: str | None = None) -> dict[str, Exception]:
@@ -109,15 +144,15 @@ def _load_catalogues(stop_at: str | None = None) -> dict[str, Exception]:
     import importlib
     import pkgutil
 
-    import coursekit.exercises as pkg
-
     failed = {}
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        module = f"{pkg.__name__}.{info.name}"
-        try:
-            importlib.import_module(module)
-        except Exception as exc:  # reported by get_exercise / all_exercises, never silently dropped
-            failed[module] = exc
-        if stop_at is not None and stop_at in _REGISTRY:
-            break
+    for package in catalogue_packages():
+        pkg = importlib.import_module(package)
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+            module = f"{pkg.__name__}.{info.name}"
+            try:
+                importlib.import_module(module)
+            except Exception as exc:  # reported by get_exercise / all_exercises, never silently dropped
+                failed[module] = exc
+            if stop_at is not None and stop_at in _exercises:
+                return failed
     return failed

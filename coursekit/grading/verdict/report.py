@@ -1,0 +1,54 @@
+"""The words a student reads: one failed case (``case_text``) and a hidden test's report (``report``)."""
+from __future__ import annotations
+
+import inspect
+
+from ..registry import Exercise
+from .compare import show
+from .judge import CaseResult
+from .score import Evaluation
+
+OUTPUT_SHOWN = 600  # characters of a student's captured output shown per case
+
+
+def case_text(ex: Exercise, r: CaseResult, verbose: bool) -> str:
+    """What went wrong on one case (``verbose``: with the inputs, for the visible check)."""
+    case = r.case
+    lines = []
+    if verbose:
+        lines.append(f"input: {case.label}")
+        names = ex.argument_names(case)
+        values = list(case.args) + list(case.kwargs.values())
+        for n, v in zip(names, values):
+            if not inspect.isroutine(v):  # functions are named in the label; models and arrays are shown
+                lines.append(f"  {n} = {show(v)}")
+    lines.append(f"expected: {show(r.expected)}")
+    if r.received is not None or r.mismatch is not None:
+        lines.append(f"received: {show(r.received)}")
+    lines.append(f"problem:  {r.problem}")
+    if r.mistake:
+        message = next(m.message for m in ex.mistakes if m.name == r.mistake)
+        lines.append(f"likely mistake: {message}")
+    if r.output.strip():
+        text = r.output.strip()
+        text = text if len(text) <= OUTPUT_SHOWN else text[:OUTPUT_SHOWN] + " ..."
+        lines.append("your function printed (this costs no points):\n    " + text.replace("\n", "\n    "))
+    return "\n".join(lines)
+
+
+def report(ev: Evaluation) -> str:
+    """The per-case report of a hidden test, as printed under a grade cell."""
+    ex = ev.exercise
+    passed = sum(r.passed for r in ev.results)
+    lines = [f"{ex.name}: {passed} of {len(ev.results)} hidden cases passed"]
+    for i, r in enumerate(ev.results, 1):
+        mark = "✓" if r.passed else "✗"
+        lines.append(f"  {mark} [{i}/{len(ev.results)}] {r.case.label}")
+        if not r.passed:
+            lines.append("      " + case_text(ex, r, verbose=False).replace("\n", "\n      "))
+    if ev.delegated:
+        lines.append(f"No credit: {ex.name} calls {', '.join(ev.delegated)}; the exercise is to write it yourself.")
+    if ev.likely_mistake is not None:
+        lines.append(f"Most likely mistake: {ev.likely_mistake.message}")
+    lines.append(f"Score: {ev.score:g} / {ex.points:g}")
+    return "\n".join(lines)
