@@ -120,12 +120,13 @@ def claim_faster(statement: str, fast: Sequence[float], slow: Sequence[float], *
     """
     if margin < 3.0:
         raise ValueError(f"a timing claim needs a margin of at least 3x to hold on a busy machine, got {margin}")
-    if not fast or not slow:
+    if len(fast) == 0 or len(slow) == 0:
         raise ValueError("claim_faster needs at least one timing on each side")
+    fast, slow = [float(t) for t in fast], [float(t) for t in slow]
     ratio = statistics.median(slow) / max(statistics.median(fast), 1e-12)
     measured = (f"{_fmt_seconds(min(fast))}-{_fmt_seconds(max(fast))} against "
                 f"{_fmt_seconds(min(slow))}-{_fmt_seconds(max(slow))}, median ratio {ratio:.3g}x (needs {margin:g}x)")
-    return _check(Claim(statement, measured, ratio >= margin, kind="timing"), uses)
+    return _check(Claim(statement, measured, bool(ratio >= margin), kind="timing"), uses)
 
 
 def _fmt_seconds(s: float) -> str:
