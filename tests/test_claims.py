@@ -7,8 +7,8 @@ import os
 
 import numpy as np
 import pytest
-
 from claimaudit import audit, is_candidate, normalise, read, sentences
+
 from coursekit import claims
 from tools.editions import NOTEBOOKS, lessons
 

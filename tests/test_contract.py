@@ -12,8 +12,9 @@ from collections import Counter
 import nbformat
 import pytest
 
-from conftest import ROOT
 from coursekit.grading import all_exercises
+
+from conftest import ROOT
 
 CONTRACT = (ROOT / "docs" / "CONTRACT.md").read_text()
 

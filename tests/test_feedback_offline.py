@@ -8,10 +8,11 @@ import pathlib
 
 import pytest
 
-from conftest import nbgrader
 from coursekit.feedback_page import render_math
-from gradingkit import LESSON, Submission, make_course
 from tools.editions import ROOT
+
+from conftest import nbgrader
+from gradingkit import LESSON, Submission, make_course
 
 ARTIFACTS = pathlib.Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "build" / "test-artifacts" / "browser"))
 
@@ -41,7 +42,6 @@ def test_feedback_page_offline_has_typeset_math_and_fits_the_page(feedback_page)
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("/usr/bin/chromium is absent: install Debian's chromium (bash .ci/system-packages)")
     from playwright.sync_api import sync_playwright
-
     from test_browser import CHROMIUM, CHROMIUM_ARGS
 
     html = feedback_page.read_text()

@@ -1,6 +1,5 @@
 """The test PostgreSQL server is real and nbgrader's Gradebook works on it (the scale option of grading)."""
 import pytest
-
 from pgserver import PostgresServer, binaries
 
 if binaries() is None:  # CI installs it (.ci/system-packages); a developer without it is told how

@@ -4,10 +4,10 @@ import textwrap
 
 import nbformat
 import pytest
-
 import test_l03_sgd as l03
 import test_l05_adaptive_optimizers as l05
 import test_l06_backprop as l06
+
 from coursekit.grading import get_exercise
 from coursekit.similarity import THRESHOLD, normalise, similarity
 from tools import similarity as tool

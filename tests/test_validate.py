@@ -5,8 +5,8 @@ import sys
 
 import nbformat
 import pytest
-
 from test_browser import WRONG_ROSENBROCK, _completed
+
 from tools.editions import RELEASE, ROOT, nbgrader_meta, source_path, tool_env
 
 LESSON = "01_gradients"
