@@ -15,6 +15,7 @@ import numpy as np
 from .datasets import sparse_features
 from .functions import rosenbrock, rosenbrock_grad
 from .runtime import is_static
+from .widgets import show_in
 
 
 @dataclass
@@ -163,14 +164,13 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
                                           description="lr", continuous_update=False, readout_format=".3g")
             out = widgets.Output()
 
+            def render():
+                problem = problems[which.value]
+                chosen = {n: optimizers[n] for n in pick.value}
+                plot_race(problem, race(chosen, problem, rate.value, fixed_lr), rate.value, fixed_lr)
+
             def redraw(*_):
-                with out:
-                    out.clear_output(wait=True)
-                    problem = problems[which.value]
-                    chosen = {n: optimizers[n] for n in pick.value}
-                    paths = race(chosen, problem, rate.value, fixed_lr)
-                    plot_race(problem, paths, rate.value, fixed_lr)
-                    plt.show()
+                show_in(out, render)  # never ``with out:`` under a headless client: see coursekit.widgets
 
             for w in (pick, which, rate):
                 w.observe(redraw, names="value")
