@@ -355,7 +355,7 @@ def contour(f, xlim=(-2.0, 2.5), ylim=(-1.0, 3.0), ax=None, levels=30, log=True,
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if colorbar:
-        ax.figure.colorbar(filled, ax=ax, label=f"log10({label} - min)" if log else label)
+        ax.figure.colorbar(filled, ax=ax, label=f"log10({label} - min {label})" if log else label)
     return ax
 
 
