@@ -341,7 +341,7 @@ def contour(f, xlim=(-2.0, 2.5), ylim=(-1.0, 3.0), ax=None, levels=30, log=True,
 
     log: colour by ``log10(f - min f + 1e-3)`` (values spanning decades, as near a minimum) instead
     of ``f``. colorbar: add a colour bar, labelled from ``label`` (the function's name: "f", "loss",
-    ...), e.g. ``log10(loss - min)``; pass ``colorbar=False`` to add one yourself (one bar shared by
+    ...), e.g. ``log10(loss - min loss)``; pass ``colorbar=False`` to add one yourself (one bar shared by
     several panels: ``colorbar(ax, "...", ax=axes)`` from this module) or when the panel has one.
     """
     if ax is None:

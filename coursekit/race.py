@@ -15,7 +15,7 @@ import numpy as np
 from .datasets import sparse_features
 from .functions import rosenbrock, rosenbrock_grad
 from .runtime import is_static
-from .widgets import show_in
+from .widgets import fit_titles, show_in
 
 
 @dataclass
@@ -180,7 +180,7 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
             return box
     chosen = {n: optimizers[n] for n in selected}
     fig, axes = plt.subplots(len(static_lr), len(problems), figsize=(5.2 * len(problems), 3.8 * len(static_lr)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for i, value in enumerate(static_lr):
         for j, problem in enumerate(problems.values()):
             paths = race(chosen, problem, value, fixed_lr)
@@ -193,6 +193,6 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
             ax.set_xlabel("step")
             ax.set_ylabel("loss (log scale)")
     axes[0, 0].legend(fontsize=7)
-    fig.suptitle("The race at fixed learning rates (static view: run the notebook for the controls)")
-    fig.tight_layout()
+    fig.suptitle("The race at fixed learning rates\n(static view: run the notebook for the controls)", fontsize=11)
+    fit_titles(fig, axes.ravel())  # the layout engine places the suptitle above the panel titles
     return fig

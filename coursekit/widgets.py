@@ -91,7 +91,7 @@ def show_in(out, render: Callable[[], object]) -> None:
     out.outputs = tuple(capture_outputs(render))
 
 
-def _fit_titles(fig, axes) -> None:
+def fit_titles(fig, axes) -> None:
     """Shrink (down to 7 pt) each panel title that is wider than its panel, so the titles of
     side-by-side panels never run into each other."""
     renderer = fig.canvas.get_renderer()
@@ -140,4 +140,4 @@ def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
         draw(ax, **values)
     if title:
         fig.suptitle(f"{title}\n(static view: run the notebook for the slider)", fontsize=11)
-    _fit_titles(fig, axes[0])
+    fit_titles(fig, axes[0])
