@@ -92,18 +92,22 @@ def show_in(out, render: Callable[[], object]) -> None:
 
 
 def fit_titles(fig, axes) -> None:
-    """Shrink (down to 7 pt) each panel title that is wider than its panel, so the titles of
-    side-by-side panels never run into each other."""
-    renderer = fig.canvas.get_renderer()
-    for ax in axes:
-        title = ax.title
-        if not title.get_text():
-            continue
-        width = ax.get_window_extent(renderer).width
-        size = title.get_fontsize()
-        while size > 7 and title.get_window_extent(renderer).width > width:
-            size -= 0.5
-            title.set_fontsize(size)
+    """Give the panel titles of ``axes`` one font size (at most their own, at least 7 pt) at which
+    each fits the width of its panel as laid out, so side-by-side titles never run into each other
+    and the panels still look alike."""
+    titles = [ax.title for ax in axes if ax.title.get_text()]
+    if not titles:
+        return
+    size = min(t.get_fontsize() for t in titles)
+    while size > 7:
+        for t in titles:
+            t.set_fontsize(size)
+        fig.draw_without_rendering()  # the layout engine (colour bars, suptitle) sets the widths
+        if all(t.get_window_extent().width <= t.axes.get_window_extent().width for t in titles):
+            return
+        size -= 0.5
+    for t in titles:
+        t.set_fontsize(7)
 
 
 def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
