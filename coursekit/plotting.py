@@ -40,9 +40,21 @@ def label(ax, title=None, xlabel=None, ylabel=None, legend=None):
 
 
 def figure_problems(fig) -> list[str]:
-    """What keeps a figure from the course's look: plots without a title (when the figure has no
-    suptitle) and a figure without an x or a y label anywhere. Colorbars and hidden axes are ignored.
-    An empty list means the figure is fine (used by the benchmark's figure audit)."""
+    """What keeps a figure from reading at a glance; an empty list means the figure is fine (used by
+    the benchmark's figure audit and ``python -m tools.figure_audit``). It lists:
+
+    - plots without a title (when the figure has no suptitle), a figure without an x or a y label
+      anywhere (colour bars and hidden axes are ignored);
+    - colour that encodes a value without a key (``colour_key_problems``): filled contours, images,
+      meshes, a scatter or quiver coloured by an array, without a colour bar (or, for a few discrete
+      classes, a legend);
+    - overlapping text (``overlapping_text``): titles, suptitle, axis and tick labels, texts, as
+      the Agg renderer lays them out;
+    - a legend that covers data (``legend_covers_data``): more than ``LEGEND_COVER`` of a plot's
+      lines (by drawn length), markers or bar area under the legend's box.
+
+    The figure is laid out (``draw_without_rendering``) first, as printing it would.
+    """
     axes = [ax for ax in fig.get_axes() if ax.axison and ax.get_label() != "<colorbar>"
             and (ax.has_data() or ax.texts or ax.patches)]
     if not axes:
@@ -58,21 +70,292 @@ def figure_problems(fig) -> list[str]:
         problems.append("no x label")
     if not (supy and supy.get_text()) and not any(ax.get_ylabel() for ax in axes):
         problems.append("no y label")
+    fig.draw_without_rendering()
+    problems += colour_key_problems(fig)
+    problems += overlapping_text(fig, layout=False)
+    problems += legend_covers_data(fig, layout=False)
     return problems
 
 
-def contour(f, xlim=(-2.0, 2.5), ylim=(-1.0, 3.0), ax=None, levels=30, log=True, n=200):
-    """Filled contours of a 2-d function ``f(array (2,)) -> float``; returns the axes."""
+def _name(ax) -> str:
+    """How a problem names a plot: its title, else its position in the figure."""
+    title = ax.get_title() or next((t for t in (ax.get_title("left"), ax.get_title("right")) if t), "")
+    index = ax.figure.get_axes().index(ax)
+    return f"plot {index + 1} ({title[:40]!r})" if title else f"plot {index + 1} (untitled)"
+
+
+# ---- colour that encodes a value needs a key ------------------------------------------------------
+
+DISCRETE_CLASSES = 10  # at most this many colours: a legend may name them instead of a colour bar
+
+
+def _value_coloured(ax):
+    """(artist, kind, discrete) for every visible artist of ``ax`` whose colour encodes a value."""
+    from matplotlib.contour import ContourSet
+    from matplotlib.image import AxesImage
+
+    for artist in [*ax.images, *ax.collections]:
+        if not artist.get_visible():
+            continue
+        if isinstance(artist, ContourSet):
+            if not artist.filled and (artist.colors is not None or getattr(artist, "labelTexts", None)):
+                continue  # lines in given colours, or labelled with their values
+            discrete = artist.colors is not None or len(artist.levels) <= DISCRETE_CLASSES + 1
+            yield artist, "filled contours" if artist.filled else "contour lines", discrete
+            continue
+        array = artist.get_array() if hasattr(artist, "get_array") else None
+        if array is None or np.ma.size(array) == 0:
+            continue
+        if isinstance(artist, AxesImage) and np.ndim(array) == 3:
+            continue  # an RGB(A) picture: its colours are the data itself
+        values = np.unique(np.ma.compressed(np.ma.masked_invalid(np.ma.asarray(array, dtype=float))))
+        if values.size <= 1:
+            continue
+        kind = {"AxesImage": "an image", "QuadMesh": "a colour mesh", "PathCollection": "a coloured scatter",
+                "Quiver": "coloured arrows"}.get(type(artist).__name__, type(artist).__name__)
+        yield artist, kind, values.size <= DISCRETE_CLASSES
+
+
+def _colourbar_keys(fig) -> list:
+    """(norm, cmap name, vmin, vmax) of every mappable that has a colour bar on ``fig``."""
+    keys = []
+    for ax in fig.get_axes():
+        for artist in [*ax.images, *ax.collections]:
+            if getattr(artist, "colorbar", None) is not None:
+                norm = artist.norm
+                keys.append((norm, artist.get_cmap().name, norm.vmin, norm.vmax))
+    return keys
+
+
+def colour_key_problems(fig) -> list[str]:
+    """Plots where colour encodes a value (filled contours, ``imshow``, ``pcolormesh``, a scatter or
+    quiver coloured by an array) and nothing says which colour means what: no colour bar for it (or
+    for a mappable with the same norm, or the same colour map and limits: one bar may serve several
+    panels), and, for a few discrete classes (at most ``DISCRETE_CLASSES`` colours), no legend.
+    Contour lines drawn in given colours or labelled with ``clabel`` need no key."""
+    keys = _colourbar_keys(fig)
+    problems = []
+    for ax in fig.get_axes():
+        if ax.get_label() == "<colorbar>" or not ax.get_visible():
+            continue
+        for artist, kind, discrete in _value_coloured(ax):
+            if getattr(artist, "colorbar", None) is not None:
+                continue
+            norm, cmap = artist.norm, artist.get_cmap().name
+            if any(norm is k[0] or (cmap == k[1] and np.isclose(norm.vmin, k[2]) and np.isclose(norm.vmax, k[3]))
+                   for k in keys if norm.vmin is not None and k[2] is not None):
+                continue
+            if discrete and (ax.get_legend() is not None or fig.legends):
+                continue
+            hint = " (or a legend naming its few classes)" if discrete else ""
+            problems.append(f"{_name(ax)}: colour encodes a value ({kind}) but there is no colour bar{hint}")
+            break  # one message per plot
+    return problems
+
+
+# ---- overlapping text ------------------------------------------------------------------------------
+
+def _texts(fig) -> list:
+    """(description, Text, owner axes or None) of every visible, non-empty text of ``fig`` as laid
+    out: suptitle and super labels, figure texts, and per plot (colour bars included) its titles,
+    axis labels, the tick labels it draws and its texts."""
+    found = []
+
+    def add(what, text, owner=None):
+        if text is not None and text.get_visible() and text.get_text().strip():
+            found.append((what, text, owner))
+
+    supers = [getattr(fig, name, None) for name in ("_suptitle", "_supxlabel", "_supylabel")]
+    for what, text in zip(("suptitle", "x super label", "y super label"), supers):
+        add(what, text)
+    for text in fig.texts:
+        if all(text is not s for s in supers):  # the suptitle is one of the figure's texts too
+            add("figure text", text)
+    for ax in fig.get_axes():
+        if not ax.get_visible():
+            continue
+        name = "colour bar" if ax.get_label() == "<colorbar>" else _name(ax)
+        for title in (ax.title, ax._left_title, ax._right_title):
+            add(f"title of {name}", title, ax)
+        if ax.axison:
+            add(f"x label of {name}", ax.xaxis.label, ax)
+            add(f"y label of {name}", ax.yaxis.label, ax)
+            for axis, letter in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+                # the ticks drawn in the view (Axis._update_ticks: matplotlib pinned in _versions.py)
+                for tick in axis._update_ticks():
+                    for label in (tick.label1, tick.label2):
+                        add(f"{letter} tick label of {name}", label, ax)
+        for text in ax.texts:
+            add(f"text in {name}", text, ax)
+    return found
+
+
+def _overlap(a, b, tolerance_px) -> bool:
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance_px
+            and min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance_px)
+
+
+def overlapping_text(fig, tolerance_px: float = 1.0, layout: bool = True) -> list[str]:
+    """Texts of ``fig`` that run into each other or into a neighbouring plot, by their boxes (Agg
+    renderer window extents, after layout) overlapping by more than ``tolerance_px`` both ways:
+    title vs suptitle, titles of side-by-side panels, labels or tick labels of one plot on another
+    plot's labels or on its drawing area. At most 4 are named, then a count.
+    layout: lay the figure out first (``draw_without_rendering``; False if it just was)."""
+    if layout:
+        fig.draw_without_rendering()
+    boxes = []
+    for what, text, owner in _texts(fig):
+        box = text.get_window_extent()
+        if box.width > 0 and box.height > 0 and np.all(np.isfinite(box.extents)):
+            boxes.append((what, text.get_text(), box, owner))
+    found = []
+    for i, (what_a, text_a, a, _) in enumerate(boxes):
+        for what_b, text_b, b, _ in boxes[i + 1:]:
+            if _overlap(a, b, tolerance_px):
+                found.append(f"{what_a} {text_a[:30]!r} overlaps {what_b} {text_b[:30]!r}")
+    plots = [ax for ax in fig.get_axes() if ax.get_visible() and ax.axison]
+    for what, text, box, owner in boxes:
+        for ax in plots:
+            # a text of one plot on another plot's drawing area (texts of the figure may go anywhere)
+            if owner is not None and ax is not owner and _overlap(box, ax.bbox, tolerance_px):
+                where = "a colour bar" if ax.get_label() == "<colorbar>" else _name(ax)
+                found.append(f"{what} {text[:30]!r} lies on {where}")
+    if len(found) > 4:
+        found = found[:4] + [f"... {len(found) - 4} more"]
+    return [f"overlapping text: {p}" for p in found]
+
+
+# ---- a legend that covers data ---------------------------------------------------------------------
+
+LEGEND_COVER = 0.01  # more than 1% of a plot's drawn lines, markers or bar area under its legend
+
+
+def _length_inside(p0, p1, box) -> np.ndarray:
+    """Length of each segment p0[k] -> p1[k] (display coordinates, arrays (n, 2)) inside ``box``
+    (Liang-Barsky clipping)."""
+    d = p1 - p0
+    t_lo, t_hi = np.zeros(len(d)), np.ones(len(d))
+    for k, lo, hi in ((0, box.x0, box.x1), (1, box.y0, box.y1)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ta, tb = (lo - p0[:, k]) / d[:, k], (hi - p0[:, k]) / d[:, k]
+        parallel = d[:, k] == 0
+        inside = (p0[:, k] >= lo) & (p0[:, k] <= hi)
+        t_min = np.where(parallel, np.where(inside, -np.inf, np.inf), np.minimum(ta, tb))
+        t_max = np.where(parallel, np.where(inside, np.inf, -np.inf), np.maximum(ta, tb))
+        t_lo, t_hi = np.maximum(t_lo, t_min), np.minimum(t_hi, t_max)
+    return np.clip(t_hi - t_lo, 0.0, None) * np.hypot(d[:, 0], d[:, 1])
+
+
+def _inside(points, box) -> np.ndarray:
+    return (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+
+
+def legend_cover(ax) -> dict:
+    """Fractions of ``ax``'s data under its legend's box: ``{"lines": drawn length, "markers":
+    points (markers-only lines and scatters), "bars": rectangle area}``, each over what is drawn
+    inside the plot (a kind the plot does not draw is absent). Empty without a visible legend.
+    Positions are those of the last layout (``fig.draw_without_rendering()``)."""
+    from matplotlib.patches import Rectangle
+    from matplotlib.transforms import Bbox
+
+    legend = ax.get_legend()
+    if legend is None or not legend.get_visible():
+        return {}
+    frame = ax.bbox
+    box = Bbox.intersection(legend.get_window_extent(), frame)
+    if box is None:
+        return {}
+    drawn = {"lines": [0.0, 0.0], "markers": [0, 0], "bars": [0.0, 0.0]}
+    for line in ax.lines:
+        if not line.get_visible():
+            continue
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+        if line.get_linestyle() in ("None", "", " ", "none"):
+            xy = xy[np.all(np.isfinite(xy), axis=1)]
+            seen = _inside(xy, frame)
+            drawn["markers"][0] += int(np.sum(seen & _inside(xy, box)))
+            drawn["markers"][1] += int(np.sum(seen))
+            continue
+        p0, p1 = xy[:-1], xy[1:]
+        ok = np.all(np.isfinite(p0), axis=1) & np.all(np.isfinite(p1), axis=1)
+        drawn["lines"][0] += float(np.sum(_length_inside(p0[ok], p1[ok], box)))
+        drawn["lines"][1] += float(np.sum(_length_inside(p0[ok], p1[ok], frame)))
+    for collection in ax.collections:
+        if type(collection).__name__ != "PathCollection" or not collection.get_visible():
+            continue
+        xy = collection.get_offset_transform().transform(np.asarray(collection.get_offsets(), dtype=float))
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        seen = _inside(xy, frame)
+        drawn["markers"][0] += int(np.sum(seen & _inside(xy, box)))
+        drawn["markers"][1] += int(np.sum(seen))
+    for patch in ax.patches:
+        if not isinstance(patch, Rectangle) or not patch.get_visible():
+            continue
+        bar = Bbox.intersection(patch.get_window_extent(), frame)
+        if bar is None:
+            continue
+        under = Bbox.intersection(bar, box)
+        drawn["bars"][0] += under.width * under.height if under is not None else 0.0
+        drawn["bars"][1] += bar.width * bar.height
+    return {kind: covered / total for kind, (covered, total) in drawn.items() if total > 0}
+
+
+def legend_covers_data(fig, threshold: float = LEGEND_COVER, layout: bool = True) -> list[str]:
+    """Plots whose legend covers more than ``threshold`` of their lines (by drawn length), their
+    markers or their bar area (``legend_cover``). layout: as for ``overlapping_text``."""
+    if layout:
+        fig.draw_without_rendering()
+    problems = []
+    for ax in fig.get_axes():
+        if ax.get_label() == "<colorbar>" or not ax.get_visible():
+            continue
+        covered = {kind: f for kind, f in legend_cover(ax).items() if f > threshold}
+        if covered:
+            what = ", ".join(f"{f:.0%} of its {kind}" for kind, f in covered.items())
+            problems.append(f"{_name(ax)}: the legend covers {what}")
+    return problems
+
+
+# ---- plots several lessons share ---------------------------------------------------------------------
+
+def colorbar(ax, label: str, mappable=None, **kwargs):
+    """A labelled colour bar beside ``ax`` for ``mappable`` (default: the last artist of ``ax`` whose
+    colour encodes a value: filled contours, image, mesh, coloured scatter or arrows). Returns the
+    ``Colorbar``. Every colour that encodes a value gets one (``figure_problems`` checks); for one
+    bar shared by several panels pass ``ax=[...]`` through ``kwargs`` and the mappable of one panel
+    (they must share the norm, e.g. ``vmin``/``vmax``)."""
+    if mappable is None:
+        found = [artist for artist, _, _ in _value_coloured(ax)]
+        if not found:
+            raise ValueError("no artist of this plot has colour that encodes a value")
+        mappable = found[-1]
+    kwargs.setdefault("ax", ax)
+    return ax.figure.colorbar(mappable, label=label, **kwargs)
+
+
+def contour(f, xlim=(-2.0, 2.5), ylim=(-1.0, 3.0), ax=None, levels=30, log=True, n=200, colorbar=True,
+            label="f"):
+    """Filled contours of a 2-d function ``f(array (2,)) -> float`` on a grid of ``n`` x ``n`` points
+    of ``xlim`` x ``ylim``; returns the axes (the filled ``QuadContourSet`` is ``ax.collections[-2]``,
+    the last thing it draws before the thin contour lines).
+
+    log: colour by ``log10(f - min f + 1e-3)`` (values spanning decades, as near a minimum) instead
+    of ``f``. colorbar: add a colour bar, labelled from ``label`` (the function's name: "f", "loss",
+    ...), e.g. ``log10(loss - min loss)``; pass ``colorbar=False`` to add one yourself (one bar shared by
+    several panels: ``colorbar(ax, "...", ax=axes)`` from this module) or when the panel has one.
+    """
     if ax is None:
         _, ax = plt.subplots()
     xs, ys = np.linspace(*xlim, n), np.linspace(*ylim, n)
     X, Y = np.meshgrid(xs, ys)
     Z = np.array([[f(np.array([x, y])) for x in xs] for y in ys])
     Zp = np.log10(Z - Z.min() + 1e-3) if log else Z
-    ax.contourf(X, Y, Zp, levels=levels, alpha=0.8)
+    filled = ax.contourf(X, Y, Zp, levels=levels, alpha=0.8)
     ax.contour(X, Y, Zp, levels=levels, colors="k", linewidths=0.3, alpha=0.4)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
+    if colorbar:
+        ax.figure.colorbar(filled, ax=ax, label=f"log10({label} - min {label})" if log else label)
     return ax
 
 
@@ -85,11 +368,17 @@ def trajectory(ax, path, label=None, color=None, marker="o"):
     return line
 
 
-def quiver(grad_f, ax, xlim, ylim, n=15):
-    """Arrows of the negative gradient (normalised length, colour = log of its norm)."""
+def quiver(grad_f, ax, xlim, ylim, n=15, colorbar=False):
+    """Arrows of the negative gradient of ``grad_f(array (2,)) -> array (2,)`` on an ``n`` x ``n``
+    grid (normalised length, colour = log10 of its norm); returns the ``Quiver``. The colour
+    encodes a value: ``colorbar=True`` adds its labelled colour bar (or add one yourself with
+    ``plt.colorbar(arrows, ax=ax, label=...)``)."""
     xs, ys = np.linspace(*xlim, n), np.linspace(*ylim, n)
     X, Y = np.meshgrid(xs, ys)
     G = np.array([[grad_f(np.array([x, y])) for x in xs] for y in ys])
     U, V = -G[..., 0], -G[..., 1]
     norm = np.hypot(U, V) + 1e-12
-    return ax.quiver(X, Y, U / norm, V / norm, np.log10(norm), cmap="magma", scale=n * 1.6)
+    arrows = ax.quiver(X, Y, U / norm, V / norm, np.log10(norm), cmap="magma", scale=n * 1.6)
+    if colorbar:
+        ax.figure.colorbar(arrows, ax=ax, label=r"$\log_{10} \|\nabla f\|$")
+    return arrows

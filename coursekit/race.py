@@ -19,6 +19,7 @@ import numpy as np
 from .datasets import sparse_features
 from .functions import rosenbrock, rosenbrock_grad
 from .runtime import is_static
+from .widgets import fit_titles, show_in
 
 
 @dataclass
@@ -247,14 +248,13 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
                                           description="lr", continuous_update=False, readout_format=".3g")
             out = widgets.Output()
 
+            def render():
+                problem = problems[which.value]
+                chosen = {n: optimizers[n] for n in pick.value}
+                plot_race(problem, race(chosen, problem, rate.value, fixed_lr), rate.value, fixed_lr)
+
             def redraw(*_):
-                with out:
-                    out.clear_output(wait=True)
-                    problem = problems[which.value]
-                    chosen = {n: optimizers[n] for n in pick.value}
-                    paths = race(chosen, problem, rate.value, fixed_lr)
-                    plot_race(problem, paths, rate.value, fixed_lr)
-                    plt.show()
+                show_in(out, render)  # never ``with out:`` under a headless client: see coursekit.widgets
 
             for w in (pick, which, rate):
                 w.observe(redraw, names="value")
@@ -264,7 +264,7 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
             return box
     chosen = {n: optimizers[n] for n in selected}
     fig, axes = plt.subplots(len(static_lr), len(problems), figsize=(5.2 * len(problems), 3.8 * len(static_lr)),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for i, value in enumerate(static_lr):
         for j, problem in enumerate(problems.values()):
             paths = race(chosen, problem, value, fixed_lr)
@@ -277,6 +277,6 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
             ax.set_xlabel("step")
             ax.set_ylabel("loss (log scale)")
     axes[0, 0].legend(fontsize=7)
-    fig.suptitle("The race at fixed learning rates (static view: run the notebook for the controls)")
-    fig.tight_layout()
+    fig.suptitle("The race at fixed learning rates\n(static view: run the notebook for the controls)", fontsize=11)
+    fit_titles(fig, axes.ravel())  # the layout engine places the suptitle above the panel titles
     return fig

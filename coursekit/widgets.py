@@ -1,6 +1,27 @@
-"""Interactive explorers that degrade to a static figure when no widget front-end is present."""
+"""Interactive explorers that degrade to a static figure when no widget front-end is present.
+
+Why an explorer never writes into its ``Output`` widget with ``with out:`` (and does not use
+``ipywidgets.interactive``, which does so internally): a kernel-side ``with out:`` sets the widget's
+``msg_id``, and then every output of the cell is routed to the widget by the *front end*. A headless
+client (nbclient 0.10-0.11, hence ``jupyter nbconvert --execute``, papermill and ``make bench``)
+mimics that front end in ``nbclient/output_widget.py``: for each such output it sends the widget's
+whole new state back to the kernel as a ``comm_msg`` on the *shell* socket -- for a figure about
+180 kB -- from the task that reads IOPub, while another task awaits the cell's ``execute_reply`` on
+that same ``zmq.asyncio`` socket. When the reply arrives while that send is in progress, the
+asyncio poll is not woken: the reply sits unread in the client's socket and is picked up only when
+the poll's own timeout fires, so the cell "hangs" for the whole cell timeout (lesson 05, race
+explorer: kernel sent ``execute_reply`` 1 ms after the client's 183 kB ``comm_msg``, client received
+it 25 s later, at its 25 s timeout; a notebook writing 180 kB into an Output widget in each of 60
+cells had 7 cells answered only at the timeout, 0 of 60 without the widget; nbclient issue 312).
+
+So explorers draw in the kernel, capture what the drawing prints and shows, and replace the
+widget's ``outputs`` in one state update sent by the kernel (``show_in``). The front end (JupyterLab
+or nbclient's mimic) only receives that update and sends nothing back; JupyterLab renders the new
+outputs exactly as before, without the flicker of clear-then-draw.
+"""
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from itertools import product
 
@@ -18,11 +39,84 @@ def _slider(widgets, name, low, high, step, value):
                                continuous_update=False, readout_format=".3g")
 
 
+def _error_output(exc: BaseException) -> dict:
+    """An nbformat ``error`` output for ``exc`` (IPython's coloured traceback when available)."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        lines = shell.InteractiveTB.structured_traceback(type(exc), exc, exc.__traceback__) if shell else None
+    except Exception:  # a traceback formatter failing must not hide the original error
+        lines = None
+    if lines is None:
+        lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return {"output_type": "error", "ename": type(exc).__name__, "evalue": str(exc), "traceback": list(lines)}
+
+
+def capture_outputs(render: Callable[[], object]) -> list[dict]:
+    """Run ``render()`` and return what it produced as nbformat outputs (dicts), in order:
+    its printed text (``stream``: stdout, then stderr), what it displayed, then every matplotlib
+    figure it opened (``display_data``, those figures closed afterwards), or an ``error`` output if
+    it raised. Figures that were open before the call are left alone (the cell shows them)."""
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    before = set(plt.get_fignums())
+    error = None
+    with capture_output() as captured:
+        try:
+            render()
+            for number in plt.get_fignums():
+                if number not in before:
+                    fig = plt.figure(number)
+                    display(fig)
+                    plt.close(fig)
+        except Exception as exc:  # shown in the widget, as a front end would show it
+            error = exc
+            for number in set(plt.get_fignums()) - before:
+                plt.close(number)
+    outputs = [{"output_type": "stream", "name": name, "text": text}
+               for name, text in (("stdout", captured.stdout), ("stderr", captured.stderr)) if text]
+    outputs += [{"output_type": "display_data", "data": shown.data, "metadata": shown.metadata or {}}
+                for shown in captured.outputs]
+    if error is not None:
+        outputs.append(_error_output(error))
+    return outputs
+
+
+def show_in(out, render: Callable[[], object]) -> None:
+    """Replace what the ``ipywidgets.Output`` ``out`` shows by the outputs of ``render()``
+    (``capture_outputs``), in one kernel-side state update: no ``with out:``, see the module
+    docstring for why."""
+    out.outputs = tuple(capture_outputs(render))
+
+
+def fit_titles(fig, axes) -> None:
+    """Give the panel titles of ``axes`` one font size (at most their own, at least 7 pt) at which
+    each fits the width of its panel as laid out, so side-by-side titles never run into each other
+    and the panels still look alike."""
+    titles = [ax.title for ax in axes if ax.title.get_text()]
+    if not titles:
+        return
+    size = min(t.get_fontsize() for t in titles)
+    while size > 7:
+        for t in titles:
+            t.set_fontsize(size)
+        fig.draw_without_rendering()  # the layout engine (colour bars, suptitle) sets the widths
+        if all(t.get_window_extent().width <= t.axes.get_window_extent().width for t in titles):
+            return
+        size -= 0.5
+    for t in titles:
+        t.set_fontsize(7)
+
+
 def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
     """Show ``draw(ax, **values)`` with one slider per entry of ``sliders``.
 
     sliders: ``{"lr": (low, high, step, initial)}`` (all ints: an integer slider); static: ``{"lr": [values...]}`` the values
     drawn side by side when there is no widget front-end (reading edition, autograding).
+    title: the static figure's title, above the panels (their own titles, set by ``draw``, stay;
+    a panel title wider than its panel is shrunk).
     Displays the explorer and returns nothing (so a trailing call does not display it twice).
     """
     if not is_static():
@@ -35,22 +129,19 @@ def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
             controls = {name: _slider(widgets, name, *spec) for name, spec in sliders.items()}
             out = widgets.Output()
 
-            def redraw(**values):
-                with out:
-                    out.clear_output(wait=True)
-                    fig, ax = plt.subplots()
-                    draw(ax, **values)
-                    plt.show()
+            def render():
+                _, ax = plt.subplots()
+                draw(ax, **{name: control.value for name, control in controls.items()})
 
-            ui = widgets.interactive(redraw, **controls)
-            box = widgets.VBox([widgets.HBox(ui.children[:-1]), out])
-            display(box)
-            ui.update()
+            for control in controls.values():
+                control.observe(lambda _change: show_in(out, render), names="value")
+            display(widgets.VBox([widgets.HBox(list(controls.values())), out]))
+            show_in(out, render)
             return None
     combos = [dict(zip(static, values)) for values in product(*static.values())]
-    fig, axes = plt.subplots(1, len(combos), figsize=(4.2 * len(combos), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(combos), figsize=(4.2 * len(combos), 3.8), squeeze=False, layout="constrained")
     for ax, values in zip(axes[0], combos):
         draw(ax, **values)
     if title:
-        fig.suptitle(title + " (static view: run the notebook for the slider)")
-    fig.tight_layout()
+        fig.suptitle(f"{title}\n(static view: run the notebook for the slider)", fontsize=11)
+    fit_titles(fig, axes[0])
