@@ -19,8 +19,14 @@ from nbgrader.preprocessors import (
                                     SaveAutoGrades,
 )
 
-from coursekit.feedback_page import SelfContainedFeedback
-from coursekit.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeExecute, SafeOverwriteCells, VerifyGrades
+from coursekit.grading.autograde import (
+                                    CapOutputs,
+                                    SafeDeduplicateIds,
+                                    SafeExecute,
+                                    SafeOverwriteCells,
+                                    SelfContainedFeedback,
+                                    VerifyGrades,
+)
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 

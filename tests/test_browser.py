@@ -29,7 +29,8 @@ import urllib.request
 import nbformat
 import pytest
 
-from tools.editions import ROOT, nbgrader_meta, solution_code, source_path, tool_env
+from tools.course import filled_release
+from tools.editions import ROOT, tool_env
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
@@ -58,17 +59,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _completed(release_nb, source_nb):
-    """The release notebook with every stub replaced by the source's solution (a finished student)."""
-    nb = nbformat.from_dict(release_nb)
-    solutions = {nbgrader_meta(c)["grade_id"]: solution_code(c) for c in source_nb.cells
-                 if nbgrader_meta(c).get("solution")}
-    for cell in nb.cells:
-        if nbgrader_meta(cell).get("solution"):
-            cell.source = solutions[nbgrader_meta(cell)["grade_id"]]
-    return nb
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a free port serving copies of the lesson's student notebook."""
@@ -77,7 +67,7 @@ def lab(tmp_path_factory):
         work = root / "course" / lesson
         shutil.copytree(ROOT / "release" / lesson, work)  # the student's folder, as handed out
         release = work / f"{lesson}.ipynb"
-        completed = _completed(nbformat.read(release, as_version=4), nbformat.read(source_path(lesson), as_version=4))
+        completed = filled_release(lesson, nbformat.read(release, as_version=4))
         nbformat.write(completed, str(work / f"{lesson}_completed.ipynb"))
     settings = root / "settings"
     for plugin, values in {

@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from coursekit.feedback_page import render_math
+from coursekit.grading.autograde.feedback import render_math
 from tools.editions import ROOT
 
 from conftest import nbgrader

@@ -5,11 +5,14 @@ import sys
 
 import nbformat
 import pytest
-from test_browser import WRONG_ROSENBROCK, _completed
 
-from tools.editions import RELEASE, ROOT, nbgrader_meta, source_path, tool_env
+from tools.course import filled_release
+from tools.editions import RELEASE, ROOT, nbgrader_meta, tool_env
 
 LESSON = "01_gradients"
+WRONG_ROSENBROCK = '''def rosenbrock(x, a=1.0, b=1.0):
+    """Rosenbrock's function, with b hard-coded (a wrong answer)."""
+    return float((a - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2)'''
 
 
 def _validate(nb, tmp_path):
@@ -22,8 +25,7 @@ def _validate(nb, tmp_path):
 
 @pytest.fixture(scope="module")
 def completed():
-    return _completed(nbformat.read(RELEASE / LESSON / f"{LESSON}.ipynb", as_version=4),
-                      nbformat.read(source_path(LESSON), as_version=4))
+    return filled_release(LESSON, nbformat.read(RELEASE / LESSON / f"{LESSON}.ipynb", as_version=4))
 
 
 def test_untouched_notebook_fails_and_names_the_first_checks(tmp_path):

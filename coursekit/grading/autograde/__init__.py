@@ -6,14 +6,18 @@ submissions, one module each, wired in ``nbgrader_config.py`` (nbgrader's own co
 - :mod:`.verify`: ``VerifyGrades``, every grade cell re-judged outside the kernel;
 - :mod:`.outputs`: ``CapOutputs``, outputs bounded in characters;
 - :mod:`.dedupe`: ``SafeDeduplicateIds``, a copied test cell no longer fails the submission;
-- :mod:`.overwrite`: ``SafeOverwriteCells``, deleted grade cells put back and graded.
+- :mod:`.overwrite`: ``SafeOverwriteCells``, deleted grade cells put back and graded;
+- :mod:`.feedback`: ``SelfContainedFeedback`` (``generate_feedback``), math typeset at build time so the
+  page reads offline, figures fitted to the page.
 
 This package imports nbgrader; nothing in the student's kernel imports it.
 """
 from .dedupe import SafeDeduplicateIds
 from .execute import SafeExecute
+from .feedback import SelfContainedFeedback
 from .outputs import CapOutputs
 from .overwrite import SafeOverwriteCells
 from .verify import VerifyGrades
 
-__all__ = ["CapOutputs", "SafeDeduplicateIds", "SafeExecute", "SafeOverwriteCells", "VerifyGrades"]
+__all__ = ["CapOutputs", "SafeDeduplicateIds", "SafeExecute", "SafeOverwriteCells", "SelfContainedFeedback",
+           "VerifyGrades"]
