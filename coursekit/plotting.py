@@ -333,16 +333,17 @@ def colorbar(ax, label: str, mappable=None, **kwargs):
     return ax.figure.colorbar(mappable, label=label, **kwargs)
 
 
-def contour(f, xlim=(-2.0, 2.5), ylim=(-1.0, 3.0), ax=None, levels=30, log=True, n=200, colorbar=True,
+def contour(f, xlim=(-2.0, 2.5), ylim=(-1.0, 3.0), ax=None, levels=30, log=True, n=200, colorbar=False,
             label="f"):
     """Filled contours of a 2-d function ``f(array (2,)) -> float`` on a grid of ``n`` x ``n`` points
     of ``xlim`` x ``ylim``; returns the axes (the filled ``QuadContourSet`` is ``ax.collections[-2]``,
     the last thing it draws before the thin contour lines).
 
     log: colour by ``log10(f - min f + 1e-3)`` (values spanning decades, as near a minimum) instead
-    of ``f``. colorbar: add a colour bar, labelled from ``label`` (the function's name: "f", "loss",
-    ...), e.g. ``log10(loss - min loss)``; pass ``colorbar=False`` to add one yourself (one bar shared by
-    several panels: ``colorbar(ax, "...", ax=axes)`` from this module) or when the panel has one.
+    of ``f``. colorbar: ``True`` adds a colour bar labelled from ``label`` (the function's name: "f",
+    "loss", ...), e.g. ``log10(loss - min loss)``. Off by default because the lessons add their own
+    (``fig.colorbar(ax.collections[0], ...)``, or one bar shared by several panels with
+    ``colorbar(ax, "...", ax=axes)`` from this module); the figure audit catches a contour without one.
     """
     if ax is None:
         _, ax = plt.subplots()

@@ -114,7 +114,7 @@ def test_one_colour_bar_may_serve_panels_that_share_its_limits():
 
 def test_the_course_helpers_add_their_colour_bars():
     fig, ax = plt.subplots()
-    contour(lambda p: float(p[0] ** 2 + 3 * p[1] ** 2), xlim=(-2, 2), ylim=(-2, 2), ax=ax, n=30)
+    contour(lambda p: float(p[0] ** 2 + 3 * p[1] ** 2), xlim=(-2, 2), ylim=(-2, 2), ax=ax, n=30, colorbar=True)
     ax.set_title("Contours with their colour bar")
     assert figure_problems(fig) == []
     fig2, ax2 = plt.subplots()
