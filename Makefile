@@ -32,7 +32,7 @@ install_torch = $(if $(TORCH_INDEX),$(if $(findstring ://,$(TORCH_INDEX)),if $(T
 # nbgrader and jupyter run helpers (alembic, jupyter-*) from PATH: the venv's bin comes first
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test release notebooks grade similarity book bench clean-venv
+.PHONY: lab test release notebooks grade report similarity book bench clean-venv
 
 $(STAMP): pyproject.toml
 	@$(check_python)
@@ -65,6 +65,10 @@ notebooks: $(STAMP)
 ## make grade LESSON=01_gradients [WORKERS=2] [GRADE_ARGS=--force]: autograde every submission of a lesson (sandboxed, parallel)
 grade: $(STAMP)
 	$(BIN)/python -m tools.grade $(LESSON) $(if $(WORKERS),--workers $(WORKERS)) $(GRADE_ARGS)
+
+## make report LESSON=05_adaptive_optimizers: the class report (reports/<lesson>/class_report.html): scores, mistakes ranked
+report: $(STAMP)
+	$(BIN)/python -m tools.class_report $(LESSON)
 
 ## make similarity LESSON=05_adaptive_optimizers: flag near-identical solution code (reports/<lesson>/similarity.html); changes no score
 similarity: $(STAMP)

@@ -208,3 +208,14 @@ def parse_payload(data: Any, exercise: str, n_cases: int) -> list[RawResult]:
     if len(raws) != n_cases:
         raise PayloadError(f"{len(raws)} results for {n_cases} cases")
     return raws
+
+
+# -- verdicts kept in an autograded notebook -----------------------------------------------------
+VERDICTS_KEY = "coursekit"  # cell.metadata[VERDICTS_KEY]["verdicts"]: written by autograde.verify
+
+
+def verdicts_of(cell: Mapping) -> list[dict]:
+    """The verdict records an autograded grade cell keeps (``Evaluation.record()`` per graded
+    exercise: score, points, likely mistake, per-case mistake ids); ``[]`` when it has none."""
+    found = (cell.get("metadata", {}).get(VERDICTS_KEY) or {}).get("verdicts") or []
+    return [v for v in found if isinstance(v, dict) and isinstance(v.get("exercise"), str)]

@@ -15,13 +15,11 @@ from __future__ import annotations
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..protocol import grade_calls, is_grade_cell, parse_payload, payloads_in
+from ..protocol import VERDICTS_KEY, grade_calls, is_grade_cell, parse_payload, payloads_in
 from ..registry import get_exercise
 from ..verdict.judge import expected_value
 from ..verdict.report import report
 from ..verdict.score import score
-
-VERDICTS_KEY = "coursekit"
 
 
 class VerifyGrades(NbGraderPreprocessor):
