@@ -303,3 +303,34 @@ def test_a_second_lesson_runs_in_the_browser_and_its_explorer_reacts(page, lab):
     prompts = _wait_until_done(page, cells)
     _assert_ran_clean(page, cells, prompts)
     _drag_slider_and_see_the_figure_change(page, WIDGET_LESSON[:2])
+
+
+def test_lesson_02_schedule_explorer_redraws_when_its_warmup_slider_is_dragged(page, lab):
+    """Lesson 02's second explorer (warm-up + cosine, issue 11): a real ipywidgets slider labelled
+    "warmup"; dragging its handle changes the readout and redraws the schedule and its run."""
+    cells = _open(page, lab, f"{WIDGET_LESSON}_completed.ipynb", WIDGET_LESSON)
+    _run_all(page, cells)
+    _wait_until_done(page, cells)
+    widget = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox") \
+        .filter(has=page.locator(".widget-hslider", has_text="min_lr")).first
+    widget.evaluate("e => e.scrollIntoView({block: 'center'})")
+    slider = widget.locator(".widget-hslider", has_text="warmup").first
+    expect(slider).to_be_visible()
+    readout, figure = slider.locator(".widget-readout"), widget.locator(".widget-output img")
+    expect(figure).to_have_count(1, timeout=30_000)
+    before_src, before_value = figure.get_attribute("src"), readout.inner_text()
+    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(tb["x"] + 0.8 * tb["width"], hb["y"] + hb["height"] / 2, steps=10)
+    page.mouse.up()
+    expect(readout).not_to_have_text(before_value, timeout=10_000)
+    assert int(readout.inner_text()) > int(before_value), (before_value, readout.inner_text())
+    deadline = time.monotonic() + 30
+    while figure.count() != 1 or figure.get_attribute("src") == before_src:
+        assert time.monotonic() < deadline, "dragging the warmup slider did not redraw the figure"
+        page.wait_for_timeout(200)
+    assert figure.evaluate("i => i.naturalWidth") > 100
+    assert not _error_text(widget), _error_text(widget)
+    _shot(page, "02_schedule_explorer_after_drag")
