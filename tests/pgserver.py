@@ -62,7 +62,8 @@ class PostgresServer:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             uid = pwd.getpwnam(self.user).pw_uid
-            for p in (self.folder, self.folder.parent) + ((self.socket_dir,) if self.socket_dir != DEBIAN_SOCKETS else ()):
+            own = (self.socket_dir,) if self.socket_dir != DEBIAN_SOCKETS else ()
+            for p in (self.folder, self.folder.parent) + own:
                 os.chown(p, uid, -1)
             os.chmod(self.folder.parent, 0o755)
         self._run(self.bin / "initdb", "-D", self.folder, "-U", "postgres", "--auth=trust", "-E", "UTF8")

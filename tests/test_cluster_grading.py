@@ -98,8 +98,8 @@ def _scores(url: str, student: str) -> dict[str, float]:
         return {g.name: g.score for g in nb.grades}
 
 
-def _solution_of(name: str) -> str:
-    return f"{name.removesuffix('_grade')}_solution"
+def _exercise(grade_cell: str) -> str:
+    return grade_cell.removesuffix("_grade")
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +126,8 @@ def course(courses, pg):
     course = make_course(courses / "main")
     (course / "SENTINEL").write_text("the course folder")
     Submission(course).write(course, "ada")
-    Submission(course).prepend(_solution_of(FIRST), HOSTILE.replace("PGPORT", str(pg.port))).write(course, "hal")
-    Submission(course).prepend(_solution_of(LAST), SLOW_LAST).write(course, "sly")
+    Submission(course).prepend(_exercise(FIRST), HOSTILE.replace("PGPORT", str(pg.port))).write(course, "hal")
+    Submission(course).prepend(_exercise(LAST), SLOW_LAST).write(course, "sly")
     bad = course / "submitted"
     for student, content in [("nojson", b"{not json"), ("empty", b""), ("notnb", b'{"hello": "world"}')]:
         (bad / student / LESSON).mkdir(parents=True)
@@ -175,7 +175,7 @@ def test_hostile_submission_cannot_reach_the_gradebook(pg_run, pg, course):
     results, _ = pg_run
     assert results["hal"].status == "graded", results["hal"].reason
     assert _scores(pg.url("gradebook"), "hal") == POINTS == _scores(pg.url("gradebook"), "ada")
-    said = cell_text(course, "hal", _solution_of(FIRST))
+    said = cell_text(course, "hal", f"{_exercise(FIRST)}_solution")
     assert "HOSTILE env [] sockets [] reached []" in said, said
     assert pg.socket_file.exists(), "the server's socket is where Debian puts it, outside the sandbox"
 
@@ -200,7 +200,7 @@ def test_corrupt_submissions_get_a_clear_error_row(pg_run, pg, course):
     assert {status for status, _ in reasons.values()} == {"failed"}
     with open(course / f"grades-{LESSON}.csv") as handle:
         text = handle.read()
-    assert "ghost,,%g,failed,no submission folder" % FULL in text
+    assert f"ghost,,{FULL:g},failed,no submission folder" in text
 
 
 def test_sqlite_and_postgresql_give_identical_rows(pg_run, pg, dask, course, courses):
@@ -297,7 +297,7 @@ def test_worker_killed_mid_submission_is_retried_elsewhere_and_recorded_once(das
     from tools.course import settings
 
     course = make_course(courses / "killed")
-    Submission(course).prepend(_solution_of(FIRST), "import time\ntime.sleep(8)\n").write(course, "kim")
+    Submission(course).prepend(_exercise(FIRST), "import time\ntime.sleep(8)\n").write(course, "kim")
     out = {}
     run = threading.Thread(target=lambda: out.update(results=grader.grade(
         LESSON, scheduler=dask.address, course=course, progress=False, feedback=False)))

@@ -277,7 +277,8 @@ def _run(course, lesson, bundle, todo, results, counts, bar, *, scheduler, worke
         cluster.close()
 
 
-def _keep(course, lesson, db_url, course_id, out: dict, most: float, attempts: int, wait: float, bar) -> SubmissionResult:
+def _keep(course, lesson, db_url, course_id, out: dict, most: float, attempts: int, wait: float,
+          bar) -> SubmissionResult:
     """Record a worker's result: gradebook first (one transaction), then the files, then the key."""
     student = out["student"]
     if out["status"] == "failed":
@@ -329,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox", choices=["required", "off"], default="required",
                         help="'off' opts out of the bubblewrap sandbox explicitly (default: workers refuse without it)")
     parser.add_argument("--time-limit", type=float, default=600, help="wall-clock seconds per submission (default 600)")
-    parser.add_argument("--timeout", type=int, default=None, help="per-cell limit in seconds (nbgrader Execute.timeout)")
+    parser.add_argument("--timeout", type=int, default=None, help="per-cell limit, seconds (Execute.timeout)")
     parser.add_argument("--no-feedback", action="store_true", help="do not generate the feedback pages")
     parser.add_argument("--csv", default=None, help="where the summary CSV goes (default: <course>/grades-LESSON.csv)")
     parser.add_argument("--course", default=None, help="the course directory (default: the current one if it "
