@@ -52,7 +52,7 @@ class DaskProcesses:
         cmd = [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1", "--no-nanny",
                "--local-directory", str(folder), "--name", name, "--no-dashboard"]
         if self.hide:
-            wrap = [shutil.which("bwrap"), "--dev-bind", "/", "/"]
+            wrap = [shutil.which("bwrap"), "--die-with-parent", "--dev-bind", "/", "/"]
             for folder_hidden in self.hide:
                 wrap += ["--tmpfs", str(folder_hidden)]
             cmd = wrap + ["--chdir", str(folder), "--"] + cmd
@@ -99,7 +99,11 @@ class DaskProcesses:
                 os.killpg(proc.pid, signal.SIGTERM)
         for proc in self.procs:
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
+                pass
+            try:  # what it started, too (a worker under bwrap, the worker's kernels)
                 os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            except ProcessLookupError:
+                pass
+            proc.wait()

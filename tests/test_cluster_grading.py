@@ -69,7 +69,7 @@ except ImportError:
     pass
 print("HOSTILE env", _env, "sockets", _socks, "reached", _reached)
 '''
-SLOW_LAST = "import time\ntime.sleep(45)\n"
+SLOW_LAST = "import time\ntime.sleep(150)\n"
 
 
 def _rows(url: str) -> dict:
@@ -132,7 +132,7 @@ def course(courses, pg):
     for student, content in [("nojson", b"{not json"), ("empty", b""), ("notnb", b'{"hello": "world"}')]:
         (bad / student / LESSON).mkdir(parents=True)
         (bad / student / LESSON / f"{LESSON}.ipynb").write_bytes(content)
-    other = nbformat.read(ROOT / "release" / "02_autodiff" / "02_autodiff.ipynb", as_version=4)
+    other = nbformat.read(str(ROOT / "release" / "02_gradient_descent" / "02_gradient_descent.ipynb"), as_version=4)
     (bad / "wrong" / LESSON).mkdir(parents=True)
     nbformat.write(other, str(bad / "wrong" / LESSON / f"{LESSON}.ipynb"))
     return course
@@ -145,7 +145,7 @@ def pg_run(dask, course, pg):
     students = ["ada", "hal", "sly", "nojson", "empty", "notnb", "wrong", "ghost"]
     start = time.monotonic()
     results = grader.grade(LESSON, students, scheduler=dask.address, db_url=pg.url("gradebook"), course=course,
-                           time_limit=40, progress=False)
+                           time_limit=60, timeout=200, progress=False)
     return {r.student: r for r in results}, time.monotonic() - start
 
 
@@ -183,10 +183,10 @@ def test_hostile_submission_cannot_reach_the_gradebook(pg_run, pg, course):
 def test_past_the_wall_clock_limit_keeps_the_cells_graded_so_far(pg_run, pg):
     results, elapsed = pg_run
     sly = results["sly"]
-    assert sly.status == "timed out" and "grading timed out after 40 s" in sly.reason, sly
+    assert sly.status == "timed out" and "grading timed out after 60 s" in sly.reason, sly
     scores = _scores(pg.url("gradebook"), "sly")
     assert scores[FIRST] == POINTS[FIRST] and scores[LAST] == 0, scores
-    assert elapsed < 200  # the run went on: the sleeper did not hold it for its 45 s and more
+    assert sly.seconds < 150  # stopped at its limit, not after its 150 s sleep (the cell limit is 200 s)
 
 
 def test_corrupt_submissions_get_a_clear_error_row(pg_run, pg, course):

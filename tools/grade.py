@@ -58,6 +58,7 @@ class SubmissionResult:
     reason: str = ""
     seconds: float = 0.0
     worker: str = ""
+    timings: dict | None = None  # wall-clock seconds of each phase on the worker
 
     @property
     def ok(self) -> bool:
@@ -296,7 +297,7 @@ def _keep(course, lesson, db_url, course_id, out: dict, most: float, attempts: i
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(f"{out['key']}\n{db_url}\n")
     return SubmissionResult(student, out["status"], _score(out["rows"]), most, out["reason"], out["seconds"],
-                            out["worker"])
+                            out["worker"], out.get("timings"))
 
 
 def write_csv(results: list[SubmissionResult], path: pathlib.Path) -> None:

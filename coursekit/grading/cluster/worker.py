@@ -321,19 +321,24 @@ def grade_submission(bundle: LessonBundle, submission: SubmissionFiles, key: str
             raise SandboxRefused(f"worker {worker} refuses to grade: the sandbox cannot run here: {reason}. "
                                  "Install bubblewrap on every worker, or opt out explicitly with --sandbox off "
                                  "(student code then runs with the worker's permissions and network).")
+    timings: dict[str, float] = {}
     with _LOCK:
         if not _STATE["setup"]:
             preload()
         scrub_environment()
+        began = time.perf_counter()
         course = scratch_course(bundle)
-        result = _grade_in(course, bundle, submission, sandbox, time_limit, feedback, options)
+        timings["lesson setup"] = time.perf_counter() - began
+        result = _grade_in(course, bundle, submission, sandbox, time_limit, feedback, options, timings)
     _STATE["graded"] += 1
-    result.update(key=key, seconds=time.perf_counter() - start, worker=worker, worker_graded=_STATE["graded"])
+    result.update(key=key, seconds=time.perf_counter() - start, worker=worker, worker_graded=_STATE["graded"],
+                  timings=timings)
     return result
 
 
 def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: SubmissionFiles, sandbox: str,
-              time_limit: float | None, feedback: bool, options: tuple[str, ...]) -> dict:
+              time_limit: float | None, feedback: bool, options: tuple[str, ...], timings: dict) -> dict:
+    """Grade in the scratch course; ``timings`` gets each phase's wall-clock seconds."""
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     lesson, student = bundle.lesson, submission.student
@@ -345,11 +350,15 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
               f"--CourseDirectory.db_url={_db_url(course)}"]
     try:
         _write_files(course / "submitted" / student / lesson, submission.files)
+        began = time.perf_counter()
         with _in_folder(course), _Deadline(time_limit) as deadline:
             ok, messages = _run_app(AutogradeApp, [lesson, *common, "--force", f"--SafeExecute.sandbox={sandbox}",
                                                    f"--SafeExecute.course_root={course}",
                                                    f"--ClusterExecute.hidden_folders={hidden!r}", *options])
+        timings["nbgrader autograde"] = time.perf_counter() - began
+        began = time.perf_counter()
         rows = _rows(course, lesson, student, _course_id(course)) if ok else None
+        timings["gradebook rows"] = time.perf_counter() - began
         result = {"student": student, "rows": rows, "autograded": {}, "feedback": {}}
         if rows is None:
             cause = failure_cause(messages) if messages else "no grades were recorded"
@@ -363,10 +372,14 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
         else:
             result.update(status="graded", reason="")
         if feedback:
+            began = time.perf_counter()
             _feedback(course, lesson, student, common, result)
+            timings["nbgrader generate_feedback"] = time.perf_counter() - began
         return result
     finally:
+        began = time.perf_counter()
         _forget(course, lesson, student, _course_id(course))
+        timings["scratch clean-up"] = time.perf_counter() - began
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
 
