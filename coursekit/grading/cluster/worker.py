@@ -142,15 +142,16 @@ def failure_cause(messages: list[str]) -> str:
     return useful[-1] if useful else "nbgrader gave no reason"
 
 
-def _run_app(app_class, argv: list[str]) -> tuple[bool, list[str]]:
-    """Run an nbgrader app in this process; (succeeded, its log messages)."""
+def _run_app(app_class, argv: list[str], hidden: list[str] = ()) -> tuple[bool, list[str]]:
+    """Run an nbgrader app in this process, grading with :class:`ClusterExecute` and ``hidden``
+    folders masked; (succeeded, its log messages)."""
     app = app_class()
     handler = _Messages()
     try:
         app.initialize(argv)
         app.log.handlers = [handler]
         app.log.setLevel(logging.INFO)
-        _use_cluster_execute(app)
+        _use_cluster_execute(app, hidden)
         app.start()
         ok = True
     except SystemExit as exc:  # nbgrader's app.fail() exits
@@ -163,8 +164,10 @@ def _run_app(app_class, argv: list[str]) -> tuple[bool, list[str]]:
     return ok, handler.messages
 
 
-def _use_cluster_execute(app) -> None:
-    """Grade with :class:`ClusterExecute` wherever the course's configuration says SafeExecute."""
+def _use_cluster_execute(app, hidden: list[str]) -> None:
+    """Grade with :class:`ClusterExecute` wherever the course's configuration says SafeExecute,
+    with ``hidden`` masked (set as a list here: on a command line traitlets would read it as one
+    string, naming no folder)."""
     from coursekit.grading.autograde import SafeExecute
 
     from .execute import ClusterExecute
@@ -172,6 +175,7 @@ def _use_cluster_execute(app) -> None:
     pipeline = app.config.Autograde.get("autograde_preprocessors")
     if pipeline:
         app.config.Autograde.autograde_preprocessors = [ClusterExecute if p is SafeExecute else p for p in pipeline]
+    app.config.ClusterExecute.hidden_folders = [str(h) for h in hidden]
 
 
 def _write_files(folder: pathlib.Path, files: dict[str, bytes]) -> None:
@@ -353,8 +357,7 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
         began = time.perf_counter()
         with _in_folder(course), _Deadline(time_limit) as deadline:
             ok, messages = _run_app(AutogradeApp, [lesson, *common, "--force", f"--SafeExecute.sandbox={sandbox}",
-                                                   f"--SafeExecute.course_root={course}",
-                                                   f"--ClusterExecute.hidden_folders={hidden!r}", *options])
+                                                   f"--SafeExecute.course_root={course}", *options], hidden)
         timings["nbgrader autograde"] = time.perf_counter() - began
         began = time.perf_counter()
         rows = _rows(course, lesson, student, _course_id(course)) if ok else None
