@@ -263,6 +263,29 @@ def test_database_unreachable_retried_then_stopped_with_nothing_half_written(pg_
     assert absent("fay")
 
 
+def test_concurrent_writers_each_submission_once(pg_run, pg):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nbgrader.api import Gradebook
+
+    from coursekit.grading.cluster import record
+    from coursekit.grading.cluster.worker import _columns
+
+    url = pg.url("gradebook")
+    with Gradebook(url, "optim-nn") as gb:
+        sub = gb.find_submission(LESSON, "ada")
+        rows = {"submission": _columns(sub), "notebooks": {nb.name: {
+            "notebook": _columns(nb), "grades": {g.name: _columns(g) for g in nb.grades},
+            "comments": {c.name: _columns(c) for c in nb.comments}} for nb in sub.notebooks}}
+    names = [f"c{i}" for i in range(8)] + ["zed"] * 4  # four writers race on the same new student
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda s: record(url, "optim-nn", LESSON, s, rows), names))
+    with Gradebook(url, "optim-nn") as gb:
+        ids = [s.student_id for s in gb.assignment_submissions(LESSON)]
+    assert sorted(i for i in ids if i in names) == sorted(set(names))
+    assert all(_scores(url, s) == POINTS for s in set(names))
+
+
 def test_client_killed_and_started_again_skips_what_was_graded(dask, courses):
     course = make_course(courses / "restart")
     for student in ("s1", "s2", "s3", "s4"):

@@ -27,6 +27,7 @@ import pathlib
 import shutil
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 
 from coursekit.grading.cluster import (
@@ -253,7 +254,7 @@ def _run(course, lesson, bundle, todo, results, counts, bar, *, scheduler, worke
         for files, key in todo:
             future = client.submit(grade_submission, shared, files, key, sandbox=sandbox, time_limit=time_limit,
                                    feedback=feedback, options=options, pure=False,
-                                   key=f"grade-{lesson}-{files.student}-{key[:12]}")
+                                   key=f"grade-{lesson}-{files.student}-{uuid.uuid4().hex[:12]}")
             futures[future] = files.student
         for future in as_completed(futures):
             student = futures[future]

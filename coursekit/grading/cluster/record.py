@@ -68,11 +68,22 @@ def record(db_url: str, course_id: str, lesson: str, student: str, rows: dict, *
     """:func:`write_rows`, retried with growing waits (``wait`` doubling up to ``max_wait``) while
     the database cannot be reached; raise :class:`GradebookUnreachable` after ``attempts``.
     Return the number of attempts it took."""
+    from nbgrader.api import InvalidEntry
+
     delay = wait
+    conflicts = 0
     for attempt in range(1, attempts + 1):
         try:
             write_rows(db_url, course_id, lesson, student, rows)
             return attempt
+        except InvalidEntry:
+            # another writer created the same student or submission between our look-up and our
+            # insert (nbgrader's API raises InvalidEntry on the unique key): written again, the
+            # rows are found and updated
+            conflicts += 1
+            if conflicts > 3:
+                raise
+            continue
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
                 raise  # a real error in the data, not the connection: retrying will not help

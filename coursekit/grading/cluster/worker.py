@@ -113,7 +113,14 @@ class GradingWorkerPlugin(WorkerPlugin):
         preload()
 
     def teardown(self, worker=None):
-        shutil.rmtree(_scratch_root(), ignore_errors=True)
+        # also called when the next client registers the plugin again: the scratch courses go,
+        # unless a submission is being graded in one (never block the worker's event loop)
+        if _LOCK.acquire(blocking=False):
+            try:
+                _COURSES.clear()
+                shutil.rmtree(_scratch_root(), ignore_errors=True)
+            finally:
+                _LOCK.release()
 
 
 class _Messages(logging.Handler):
@@ -142,7 +149,7 @@ def failure_cause(messages: list[str]) -> str:
     return useful[-1] if useful else "nbgrader gave no reason"
 
 
-def _run_app(app_class, argv: list[str], hidden: list[str] = ()) -> tuple[bool, list[str]]:
+def _run_app(app_class, argv: list[str], hidden: list[str] = (), deadline: float = 0.0) -> tuple[bool, list[str]]:
     """Run an nbgrader app in this process, grading with :class:`ClusterExecute` and ``hidden``
     folders masked; (succeeded, its log messages)."""
     app = app_class()
@@ -151,7 +158,7 @@ def _run_app(app_class, argv: list[str], hidden: list[str] = ()) -> tuple[bool, 
         app.initialize(argv)
         app.log.handlers = [handler]
         app.log.setLevel(logging.INFO)
-        _use_cluster_execute(app, hidden)
+        _use_cluster_execute(app, hidden, deadline)
         app.start()
         ok = True
     except SystemExit as exc:  # nbgrader's app.fail() exits
@@ -164,7 +171,7 @@ def _run_app(app_class, argv: list[str], hidden: list[str] = ()) -> tuple[bool, 
     return ok, handler.messages
 
 
-def _use_cluster_execute(app, hidden: list[str]) -> None:
+def _use_cluster_execute(app, hidden: list[str], deadline: float) -> None:
     """Grade with :class:`ClusterExecute` wherever the course's configuration says SafeExecute,
     with ``hidden`` masked (set as a list here: on a command line traitlets would read it as one
     string, naming no folder)."""
@@ -176,6 +183,7 @@ def _use_cluster_execute(app, hidden: list[str]) -> None:
     if pipeline:
         app.config.Autograde.autograde_preprocessors = [ClusterExecute if p is SafeExecute else p for p in pipeline]
     app.config.ClusterExecute.hidden_folders = [str(h) for h in hidden]
+    app.config.ClusterExecute.deadline = float(deadline)
 
 
 def _write_files(folder: pathlib.Path, files: dict[str, bytes]) -> None:
@@ -194,7 +202,7 @@ def _db_url(course: pathlib.Path) -> str:
 def scratch_course(bundle: LessonBundle) -> pathlib.Path:
     """This worker's private course for the bundle's lesson (made once): the configuration, the
     source folder, and a scratch gradebook where nbgrader's generate_assignment registered it."""
-    if bundle.digest in _COURSES:
+    if bundle.digest in _COURSES and (_COURSES[bundle.digest] / CONFIG_FILE).is_file():
         return _COURSES[bundle.digest]
     from nbgrader.apps.generateassignmentapp import GenerateAssignmentApp
 
@@ -226,11 +234,12 @@ class _in_folder:
 
 
 class _Deadline:
-    """After ``seconds``, kill this process's kernels (bubblewrap and what it runs), and keep
-    killing any kernel started to replace them, until grading ends."""
+    """After ``seconds``, kill this process's kernels (bubblewrap and what it runs) once: the cell
+    running then stops, and :class:`ClusterExecute` (given :attr:`at`) runs no more cells."""
 
     def __init__(self, seconds: float | None):
         self.seconds = seconds
+        self.at = time.monotonic() + seconds if seconds else 0.0
         self.passed = False
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True, name="coursekit-deadline")
@@ -251,15 +260,12 @@ class _Deadline:
         self.passed = True
         import psutil
 
-        me = psutil.Process()
-        while not self._done.is_set():
-            for child in me.children(recursive=True):
-                try:
-                    if child.name() in ("bwrap", "prlimit") or "ipykernel" in " ".join(child.cmdline()):
-                        child.kill()
-                except psutil.Error:
-                    pass
-            self._done.wait(0.1)
+        for child in psutil.Process().children(recursive=True):
+            try:
+                if child.name() in ("bwrap", "prlimit") or "ipykernel" in " ".join(child.cmdline()):
+                    child.kill()
+            except psutil.Error:
+                pass
 
 
 def _columns(row) -> dict:
@@ -357,7 +363,8 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
         began = time.perf_counter()
         with _in_folder(course), _Deadline(time_limit) as deadline:
             ok, messages = _run_app(AutogradeApp, [lesson, *common, "--force", f"--SafeExecute.sandbox={sandbox}",
-                                                   f"--SafeExecute.course_root={course}", *options], hidden)
+                                                   f"--SafeExecute.course_root={course}", *options], hidden,
+                                   deadline.at)
         timings["nbgrader autograde"] = time.perf_counter() - began
         began = time.perf_counter()
         rows = _rows(course, lesson, student, _course_id(course)) if ok else None
