@@ -62,6 +62,11 @@ class SubmissionResult:
     timings: dict | None = None  # wall-clock seconds of each phase on the worker
 
     @property
+    def error(self) -> str:
+        """Why it failed (empty if it did not)."""
+        return self.reason if self.status == "failed" else ""
+
+    @property
     def ok(self) -> bool:
         """Recorded in the gradebook (graded now, earlier, or until its time limit)."""
         return self.status != "failed"
