@@ -254,10 +254,10 @@ def _run(course, lesson, bundle, todo, results, counts, bar, *, scheduler, worke
             bar.write(f"Dask dashboard: {link}", file=sys.stderr)
         cores = os.cpu_count() or 1
         client.register_plugin(GradingWorkerPlugin(threads=max(1, cores // workers) if not scheduler else 1))
-        [shared] = client.scatter([bundle], broadcast=True, hash=False)
+        # the bundle (tens of kB) travels with each task: no task depends on data a dead worker held
         futures = {}
         for files, key in todo:
-            future = client.submit(grade_submission, shared, files, key, sandbox=sandbox, time_limit=time_limit,
+            future = client.submit(grade_submission, bundle, files, key, sandbox=sandbox, time_limit=time_limit,
                                    feedback=feedback, options=options, pure=False,
                                    key=f"grade-{lesson}-{files.student}-{uuid.uuid4().hex[:12]}")
             futures[future] = files.student

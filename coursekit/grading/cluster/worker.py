@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from typing import Any
 
 from .bundle import CONFIG_FILE, LessonBundle, SubmissionFiles
@@ -84,6 +85,8 @@ def preload() -> dict[str, Any]:
     from coursekit.grading.autograde import sandbox
 
     scrub_environment()
+    # nbgrader's own API triggers SQLAlchemy 2's autoflush notes on every submission: not the instructor's business
+    warnings.filterwarnings("ignore", message=r".*not in session.*")
     # nbgrader runs `alembic` from PATH when it opens a gradebook: this interpreter's bin first
     bin_folder = os.path.dirname(sys.executable)
     if bin_folder not in os.environ.get("PATH", "").split(os.pathsep):
