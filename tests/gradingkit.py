@@ -11,12 +11,13 @@ import pathlib
 import shutil
 
 import nbformat
-from conftest import ROOT, nbgrader
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from coursekit.grading.protocol import nbgrader_meta
 from tools.course import filled_release, gradebook, write_submission
 from tools.sync_grade_cells import lesson_points
+
+from conftest import ROOT, nbgrader
 
 LESSON = "01_gradients"
 POINTS = lesson_points(LESSON)  # {grade cell: points}, from the registry

@@ -1,9 +1,10 @@
 """Every registered exercise: the reference earns full marks, every known mistake loses points and
 is named, and both visible and hidden cases exist. Runs for every lesson automatically."""
 import pytest
-from helpers import clone
 
 from coursekit.grading import all_exercises, evaluate
+
+from helpers import clone
 
 EXERCISES = all_exercises()
 MISTAKES = [(ex, m) for ex in EXERCISES for m in ex.mistakes]

@@ -10,14 +10,15 @@ import html
 
 import nbformat
 import pytest
-from conftest import nbgrader
-from reference import matches, snapshot
 
 from coursekit.grading import evaluate, get_exercise
 from coursekit.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta
 from tools.course import filled_release, gradebook, write_submission
 from tools.editions import graded_cells, lessons, source_path
 from tools.sync_grade_cells import lesson_points
+
+from conftest import nbgrader
+from reference import matches, snapshot
 
 LESSONS = lessons()
 STUDENTS = ("solution", "blank", "mistakes")

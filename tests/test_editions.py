@@ -3,9 +3,10 @@ import json
 
 import nbformat
 import pytest
-from helpers import outputs_of
 
 from tools.editions import NOTEBOOKS, RELEASE, lessons, reading_edition, source_path
+
+from helpers import outputs_of
 
 LESSONS = lessons()
 

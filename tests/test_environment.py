@@ -4,9 +4,10 @@ import warnings
 
 import pytest
 import tomllib
-from conftest import ROOT
 
 from coursekit import _versions
+
+from conftest import ROOT
 
 
 def _pyproject_pins():

@@ -9,10 +9,11 @@ import re
 
 import nbformat
 import pytest
-from conftest import nbgrader
-from gradingkit import LESSON, POINTS, Submission, make_course
 
 from coursekit.grading.protocol import MIME, split_cell_id
+
+from conftest import nbgrader
+from gradingkit import LESSON, POINTS, Submission, make_course
 
 SIGN_SLIP = ("def rosenbrock_grad(x, a=1.0, b=1.0):\n    inner = x[1] - x[0] ** 2\n"
              "    return np.array([2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, 2.0 * b * inner])\n")

@@ -19,12 +19,13 @@ import uuid
 import nbformat
 import numpy as np
 import pytest
-from gradingkit import LESSON, POINTS, Submission, cell_text, code_cell, fingerprint, make_course, markdown_cell, scores
-from reference import matches, snapshot
 
 from coursekit.grading import evaluate
 from coursekit.grading.autograde import sandbox
 from tools import grade as grader
+
+from gradingkit import LESSON, POINTS, Submission, cell_text, code_cell, fingerprint, make_course, markdown_cell, scores
+from reference import matches, snapshot
 
 SANDBOX = sandbox.available()
 needs_sandbox = pytest.mark.skipif(not SANDBOX, reason=f"no sandbox: {sandbox.unavailable_reason()}")

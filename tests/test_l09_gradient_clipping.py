@@ -6,10 +6,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from helpers import clone
 
 from coursekit.clipping import clip_by_norm, clip_by_value
 from coursekit.grading import evaluate
+
+from helpers import clone
 
 ATOL, RTOL = 1e-10, 1e-8
 INF = float("inf")

@@ -6,7 +6,6 @@ import copy
 import numpy as np
 import pytest
 import torch
-from helpers import clone
 from torch import nn
 
 from coursekit.datasets import blobs
@@ -21,6 +20,8 @@ from coursekit.transfer import (
     train_classifier,
     transfer_model,
 )
+
+from helpers import clone
 
 
 def _pretrained(seed=0):

@@ -4,9 +4,10 @@ import re
 
 import nbformat
 import pytest
-from helpers import execute, outputs_of
 
 from tools.editions import NOTEBOOKS, graded_cells, lessons, nbgrader_meta, source_path
+
+from helpers import execute, outputs_of
 
 LESSONS = lessons()
 

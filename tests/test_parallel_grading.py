@@ -16,10 +16,11 @@ import sys
 
 import nbformat
 import pytest
-from conftest import ROOT, nbgrader
-from gradingkit import LESSON, POINTS, Submission, cell_text, gradebook_rows, make_course, scores
 
 from tools.course import tool_env
+
+from conftest import ROOT, nbgrader
+from gradingkit import LESSON, POINTS, Submission, cell_text, gradebook_rows, make_course, scores
 
 WRONG_FD = "def forward_difference(f, x, eps=1e-6):\n    return np.zeros(np.shape(x))\n"
 SIGN_SLIP = ("def rosenbrock_grad(x, a=1.0, b=1.0):\n    inner = x[1] - x[0] ** 2\n"

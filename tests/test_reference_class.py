@@ -4,10 +4,11 @@ grade cell's report is what the grading core gave before it was redrawn (tests/r
 from __future__ import annotations
 
 import pytest
-from reference import matches, snapshot
 
 from bench.autograde_parallel import make_class
 from tools import grade as grader
+
+from reference import matches, snapshot
 
 LESSON = "01_gradients"
 

@@ -10,12 +10,14 @@ import subprocess
 import sys
 
 import pytest
-from gradingkit import LESSON, POINTS, Submission, make_course, scores
+from nbformat.v4 import new_code_cell, new_notebook
 
-from coursekit.grading.autograde import sandbox
+from coursekit.grading.autograde import SafeExecute, sandbox
 from coursekit.grading.autograde.provisioner import resolved_command
 from tools import grade as grader
 from tools.course import tool_env
+
+from gradingkit import LESSON, POINTS, Submission, make_course, scores
 
 needs_sandbox = pytest.mark.skipif(not sandbox.available(), reason=f"no sandbox: {sandbox.unavailable_reason()}")
 
@@ -65,3 +67,18 @@ def test_a_kernel_that_cannot_start_is_reported_with_its_own_words(course, capsy
     assert not outcome.ok
     assert "the kernel said:" in outcome.error and "above traceback" not in outcome.error
     assert "Kernel died" in outcome.error or "kernel" in outcome.error.lower()
+
+
+@needs_sandbox
+def test_safe_execute_restarts_a_kernel_that_exits_and_replays_the_cells_before(tmp_path):
+    """SafeExecute called directly (nbgrader's style): the cell that kills the kernel gets an error,
+    the kernel is restarted in the sandbox with the earlier cells replayed, and grading goes on."""
+    work = tmp_path / "course" / "autograded" / "ada" / "lesson"
+    work.mkdir(parents=True)
+    nb = new_notebook(cells=[new_code_cell("x = 41"), new_code_cell("import os\nos._exit(1)"),
+                             new_code_cell("print(x + 1)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    executor = SafeExecute(sandbox="required", course_root=str(tmp_path / "course"), timeout=120)
+    nb, _ = executor.preprocess(nb, {"metadata": {"path": str(work)}})
+    assert [o.ename for o in nb.cells[1].outputs] == ["KernelDied"]
+    assert [o.get("text") for o in nb.cells[2].outputs] == ["42\n"]

@@ -12,12 +12,14 @@ import re
 
 import nbformat
 
+from coursekit.grading.protocol import BEGIN_HIDDEN, END_HIDDEN, is_grade_cell, nbgrader_meta
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
 NOTEBOOKS = ROOT / "notebooks"
 
-_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.M | re.S)
+_HIDDEN = re.compile(rf"^[ \t]*{BEGIN_HIDDEN}.*?^[ \t]*{END_HIDDEN}[ \t]*\n?", re.M | re.S)
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
@@ -30,10 +32,6 @@ def source_path(lesson: str) -> pathlib.Path:
     return SOURCE / lesson / f"{lesson}.ipynb"
 
 
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def solution_code(cell) -> str:
     """A solution cell's code with the BEGIN/END SOLUTION marker lines removed."""
     return _MARKER.sub("", cell.source)
@@ -44,8 +42,7 @@ def reading_edition(nb) -> nbformat.NotebookNode:
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("grade") and cell.cell_type == "code" and not meta.get("solution"):
+        if is_grade_cell(cell):
             continue  # a hidden grade cell: nothing for a reader
         cell.metadata.pop("nbgrader", None)
         if cell.cell_type == "code":
@@ -59,8 +56,7 @@ def reading_edition(nb) -> nbformat.NotebookNode:
 
 def graded_cells(nb) -> dict[str, float]:
     """``{grade_id: points}`` of the autograded test cells."""
-    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
-            for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"}
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if is_grade_cell(c)}
 
 
 def tool_env() -> dict:

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-MIME = "application/vnd.coursekit.results+json"
 MAX_ARRAY_BYTES = 8_000_000  # a returned array larger than this is not sent (it would be wrong anyway)
 MAX_DEPTH = 20
 
