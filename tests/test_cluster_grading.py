@@ -28,12 +28,13 @@ import time
 
 import nbformat
 import pytest
-from conftest import ROOT
 from daskprocs import DaskProcesses
-from gradingkit import LESSON, POINTS, Submission, cell_text, make_course
 from pgserver import PostgresServer, binaries
 
 from tools.course import tool_env
+
+from conftest import ROOT
+from gradingkit import LESSON, POINTS, Submission, cell_text, make_course
 
 if binaries() is None:
     if os.environ.get("CI"):

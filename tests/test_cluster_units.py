@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from conftest import ROOT
-from gradingkit import LESSON
 
 from coursekit.grading.cluster import LessonBundle, SubmissionFiles, inspect_submission, submission_key
 from coursekit.grading.cluster.worker import scrub_environment
+
+from conftest import ROOT
+from gradingkit import LESSON
 
 
 @pytest.fixture
@@ -57,7 +58,8 @@ def test_corrupt_submissions_are_named_with_their_reason(course):
     assert said["empty"] == f"{LESSON}.ipynb is an empty file"
     assert said["nojson"].startswith(f"{LESSON}.ipynb is not JSON")
     assert said["notnb"].startswith(f"{LESSON}.ipynb is JSON but not a Jupyter notebook")
-    assert said["wrong"].startswith(f"{LESSON}.ipynb is not this lesson's notebook") and "linear_regression_grad_grade" in said["wrong"]
+    assert said["wrong"].startswith(f"{LESSON}.ipynb is not this lesson's notebook")
+    assert "linear_regression_grad_grade" in said["wrong"]
     assert said["renamed"] == f"no {LESSON}.ipynb in submitted/renamed/{LESSON} (found: copy of notebook.ipynb)"
     assert said["ghost"] == f"no submission folder submitted/ghost/{LESSON}"
 
