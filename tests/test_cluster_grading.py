@@ -41,6 +41,8 @@ if binaries() is None:
         raise RuntimeError("PostgreSQL must be installed in CI (.ci/system-packages)")
     pytest.skip("PostgreSQL is not installed: `apt-get install postgresql`", allow_module_level=True)
 
+pytestmark = pytest.mark.e2e  # real Dask processes, PostgreSQL and nbgrader: minutes, not seconds
+
 FULL = sum(POINTS.values())
 FIRST, *_, LAST = POINTS  # grade cells in notebook order
 HOSTILE = '''
