@@ -62,9 +62,9 @@ release: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m tools.build_notebooks
 
-## make grade LESSON=01_gradients [WORKERS=2] [GRADE_ARGS=--force]: autograde every submission of a lesson (sandboxed, parallel)
+## make grade LESSON=01_gradients [WORKERS=2] [SCHEDULER=tcp://host:8786] [DB=postgresql+psycopg://...] [GRADE_ARGS=--force]: autograde every submission of a lesson on Dask workers (sandboxed)
 grade: $(STAMP)
-	$(BIN)/python -m tools.grade $(LESSON) $(if $(WORKERS),--workers $(WORKERS)) $(GRADE_ARGS)
+	$(BIN)/python -m tools.grade $(LESSON) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(DB),--db '$(DB)') $(GRADE_ARGS)
 
 ## make report LESSON=05_adaptive_optimizers: the class report (reports/<lesson>/class_report.html): scores, mistakes ranked
 report: $(STAMP)

@@ -13,6 +13,9 @@ PINNED = {
     "nbgrader": "0.9.6",
     "jupyter_client": "8.10.0",
     "tqdm": "4.70.1",
+    "dask": "2026.8.0",
+    "distributed": "2026.8.0",
+    "psycopg": "3.3.9",
 }
 
 

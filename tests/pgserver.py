@@ -62,11 +62,16 @@ class PostgresServer:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             uid = pwd.getpwnam(self.user).pw_uid
-            owned = [self.folder, self.folder.parent] + ([self.socket_dir] if self.socket_dir != DEBIAN_SOCKETS else [])
-            for p in owned:
+            own = (self.socket_dir,) if self.socket_dir != DEBIAN_SOCKETS else ()
+            for p in (self.folder, self.folder.parent) + own:
                 os.chown(p, uid, -1)
             os.chmod(self.folder.parent, 0o755)
         self._run(self.bin / "initdb", "-D", self.folder, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.start()
+        return self
+
+    def start(self) -> None:
+        """Start the server (again, after :meth:`stop`) on the same port and socket folder."""
         opts = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(self.bin / "pg_ctl", "-D", self.folder, "-o", opts, "-l", self.folder / "server.log", "-w",
                   "-t", "60", "start")
@@ -75,7 +80,6 @@ class PostgresServer:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"PostgreSQL did not start:\n{(self.folder / 'server.log').read_text()}")
             time.sleep(0.2)
-        return self
 
     def createdb(self, name: str) -> str:
         self._run(self.bin / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", name)

@@ -257,7 +257,8 @@ def graded(tmp_path_factory):
             submission.write(course, student)
         before = fingerprint(course, skip=["autograded", "gradebook.db", ".nbgrader.log"])
         outside_before = fingerprint(outside)
-        outcomes = grader.grade(course, LESSON, workers=2, timeout=20, progress=False)
+        outcomes = grader.grade(LESSON, course=course, workers=2, timeout=20, progress=False, feedback=False,
+                                csv_path=tmp_path_factory.mktemp("summary") / "grades.csv")
     finally:
         listener.close()
     return {"course": course, "outside": outside, "plan": plan, "outcomes": outcomes, "before": before,

@@ -1,9 +1,12 @@
-"""Parallel autograding (tools/grade.py) writes exactly what a serial `nbgrader autograde` writes.
+"""Parallel autograding (tools/grade.py on an embedded Dask LocalCluster) writes exactly what a
+serial `nbgrader autograde` writes.
 
 The same class is graded twice: in one copy of the course by nbgrader's own CLI (serial), in
-another by `python -m tools.grade --workers 2`; every gradebook row (submission, notebook,
-grade, comment) and every grade cell's report must be the same, with no database lock errors,
-and a progress bar showing done/total and failures. Regrading one student (--force) changes nothing.
+another by `python -m tools.grade --workers 2` (two Dask worker processes, the client the one
+writer); every gradebook row (submission, notebook, grade, comment) and every grade cell's report
+must be the same, with no database lock errors, a progress bar showing done/total and failures,
+and a summary table also written as CSV. Regrading one student (--force) changes nothing; a run
+started again skips every submission already graded.
 """
 from __future__ import annotations
 
@@ -55,6 +58,27 @@ def test_parallel_command_succeeds_with_a_progress_bar(two_runs):
     assert "4/4" in proc.stderr and "failed=0" in proc.stderr
     assert "4 of 4 submissions of 01_gradients autograded" in proc.stdout
     assert "locked" not in (proc.stdout + proc.stderr).lower()
+    lines = [line.split() for line in proc.stdout.splitlines()]
+    assert ["student", "score", "status", "reason"] in lines
+    assert ["ada", f"{sum(POINTS.values()):g}/{sum(POINTS.values()):g}", "graded"] in lines
+
+
+def test_summary_written_as_csv(two_runs):
+    import csv
+
+    _, parallel, _ = two_runs
+    with open(parallel / f"grades-{LESSON}.csv") as handle:
+        rows = {r["student"]: r for r in csv.DictReader(handle)}
+    assert sorted(rows) == ["ada", "bob", "cyd", "dee"]
+    assert float(rows["ada"]["score"]) == sum(POINTS.values()) == float(rows["ada"]["max_score"])
+    assert float(rows["cyd"]["score"]) == 0 and {r["status"] for r in rows.values()} == {"graded"}
+
+
+def test_feedback_pages_come_back_from_the_workers(two_runs):
+    _, parallel, _ = two_runs
+    for student in ("ada", "bob", "cyd", "dee"):
+        page = (parallel / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
+        assert "forward_difference" in page
 
 
 def test_gradebook_identical_to_serial_nbgrader(two_runs):
@@ -79,6 +103,15 @@ def test_regrading_one_student_changes_nothing(two_runs):
     from tools import grade as grader
 
     before = gradebook_rows(parallel)
-    outcomes = grader.grade(parallel, LESSON, students=["bob"], force=True, progress=False)
-    assert [o.ok for o in outcomes] == [True]
+    outcomes = grader.grade(LESSON, students=["bob"], course=parallel, force=True, progress=False, workers=1)
+    assert [(o.student, o.status) for o in outcomes] == [("bob", "graded")]
     assert gradebook_rows(parallel) == before == gradebook_rows(serial)
+
+
+def test_a_run_started_again_skips_what_is_graded(two_runs):
+    _, parallel, _ = two_runs
+    from tools import grade as grader
+
+    outcomes = grader.grade(LESSON, course=parallel, progress=False)
+    assert [(o.student, o.status) for o in outcomes] == [(s, "skipped") for s in ("ada", "bob", "cyd", "dee")]
+    assert outcomes[0].score == sum(POINTS.values())

@@ -17,6 +17,6 @@ LESSON = "01_gradients"
 def test_class_of_40_matches_the_reference(tmp_path):
     course = tmp_path / "course"
     make_class(course, LESSON, 40)
-    outcomes = grader.grade(course, LESSON, workers=2, progress=False)
+    outcomes = grader.grade(LESSON, course=course, workers=2, progress=False)
     assert [o.student for o in outcomes if not o.ok] == []
     matches("class40", snapshot(course, LESSON))

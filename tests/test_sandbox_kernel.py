@@ -62,8 +62,8 @@ def test_a_kernel_that_cannot_start_is_reported_with_its_own_words(course, capsy
     """A memory cap too small for Python itself: every kernel dies at start. tools.grade names the
     cause (nbgrader's exception and what the kernel wrote), never "Please see the above traceback"."""
     Submission(course).write(course, "bob")
-    [outcome] = grader.grade(course, LESSON, students=["bob"], progress=False,
-                             extra_args=["--SafeExecute.memory_limit_gb=0.02"])
+    [outcome] = grader.grade(LESSON, ["bob"], course=course, progress=False,
+                             options=("--SafeExecute.memory_limit_gb=0.02",))
     assert not outcome.ok
     assert "the kernel said:" in outcome.error and "above traceback" not in outcome.error
     assert "Kernel died" in outcome.error or "kernel" in outcome.error.lower()

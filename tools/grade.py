@@ -1,183 +1,75 @@
-"""Autograde every submission of a lesson in parallel, sandboxed, into the course's gradebook.
+"""Autograde every submission of a lesson on Dask workers, sandboxed, into the course's gradebook.
 
-    python -m tools.grade 01_gradients [--workers N] [--force] [--student ID ...]
-    make grade LESSON=01_gradients [WORKERS=N]
+    python -m tools.grade 01_gradients [--scheduler tcp://host:8786] [--db postgresql+psycopg://...]
+                          [--workers N] [--student ID ...] [--force] [--time-limit S] [--sandbox off]
+    make grade LESSON=01_gradients [SCHEDULER=tcp://host:8786] [DB=postgresql+psycopg://...] [WORKERS=N]
 
-Each worker process runs nbgrader's own autograde (``nbgrader.apps.AutogradeApp``, with the
-course's ``nbgrader_config.py``: sandboxed kernel, verified scores) for one student at a time,
-writing into its *own copy* of the gradebook, so workers never contend for the database. When
-all are done, this process alone merges each graded student's rows (submission, grades,
-comments) into the course gradebook, in student order. The result is what a serial
-``nbgrader autograde LESSON`` writes; a failed submission is reported, never half-merged, and
-its files in ``submitted/`` are untouched.
+With no scheduler (neither ``--scheduler`` nor ``DASK_SCHEDULER_ADDRESS``) an embedded Dask
+``LocalCluster`` runs one worker process per core. Workers never read the course directory: each
+task carries the lesson's grader files (``nbgrader_config.py`` and ``source/<lesson>/``, sent once
+per worker) and the submission's bytes, and returns the gradebook rows, the autograded notebook
+and the feedback page (:mod:`coursekit.grading.cluster`). This process is the one writer: it
+records each result as it arrives, through nbgrader's ``Gradebook`` API, one transaction per
+submission, into the course's gradebook (``db_url`` of ``nbgrader_config.py``) or ``--db``.
+
+A submission whose hash (its files, the lesson's grader files, the grading code's version) is the
+one already recorded is skipped, so an interrupted run started again grades only the rest;
+``--force`` regrades. Corrupt submissions get an error row naming the reason. A table (student,
+score, status, reason) is printed at the end and written as CSV.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
-import multiprocessing
 import os
 import pathlib
 import shutil
-import sqlite3
 import sys
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import uuid
 from dataclasses import dataclass
 
+from coursekit.grading.cluster import (
+    GradebookUnreachable,
+    GradingWorkerPlugin,
+    LessonBundle,
+    SubmissionFiles,
+    grade_submission,
+    inspect_submission,
+    record,
+    submission_key,
+)
 from tools.course import gradebook, run_nbgrader, settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+KEYS = pathlib.Path("autograded") / ".coursekit-keys"  # under the course: lesson/student -> key of what was recorded
 
 
 @dataclass
 class SubmissionResult:
-    """How grading one student's submission went: ``error`` says why it failed, in the words of
-    the exception that stopped it (nbgrader's log and the kernel's own message)."""
+    """One row of the summary: ``status`` is "graded", "skipped" (already graded, unchanged),
+    "timed out" (recorded with the cells graded before the limit) or "failed" (``reason`` says why;
+    nothing recorded)."""
 
     student: str
-    ok: bool
-    seconds: float
-    db: str = ""
-    error: str = ""
+    status: str
+    score: float | None = None
+    max_score: float | None = None
+    reason: str = ""
+    seconds: float = 0.0
+    worker: str = ""
+    timings: dict | None = None  # wall-clock seconds of each phase on the worker
 
+    @property
+    def error(self) -> str:
+        """Why it failed (empty if it did not)."""
+        return self.reason if self.status == "failed" else ""
 
-# -- in the worker processes -----------------------------------------------------------------
-_WORKER: dict = {}
-
-
-def _init_worker(course: str, main_db: str, scratch: str, threads: int | None) -> None:
-    """Each worker grades into its own copy of the gradebook (a file copy through SQLite's
-    backup API: no table is read or written here)."""
-    import warnings
-
-    warnings.filterwarnings("ignore", message=r".*not in session.*")  # nbgrader's API, SQLAlchemy 2 notes
-    os.chdir(course)
-    if threads:  # one BLAS/torch thread per kernel when kernels run side by side
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            os.environ.setdefault(var, str(threads))
-    db = os.path.join(scratch, f"worker-{os.getpid()}.db")
-    _copy_db(main_db, db)
-    _WORKER.update(course=course, db=db, url=f"sqlite:///{db}")
-
-
-def _copy_db(src: str, dst: str) -> None:
-    with sqlite3.connect(src, timeout=60) as source, sqlite3.connect(dst) as target:
-        source.backup(target)
-    source.close()
-    target.close()
-
-
-class _Messages(logging.Handler):
-    """Keeps every message nbgrader logs while grading one submission."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def failure_cause(messages: list[str]) -> str:
-    """Why a submission failed, from nbgrader's log: the exception at the end of the last traceback
-    it logged (with the kernel's own message, see SafeExecute), never its pointer to that
-    traceback ("Please see the above traceback")."""
-    for message in reversed(messages):
-        lines = message.strip().splitlines()
-        starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
-        if starts:
-            tail = [line for line in lines[starts[-1] + 1:] if line.strip() and not line.startswith(" ")]
-            if tail:
-                return "\n".join(tail)
-    generic = ("Please see the", "There was an error processing assignment")
-    useful = [m.strip() for m in messages if m.strip() and not m.strip().startswith(generic)]
-    return useful[-1] if useful else "nbgrader gave no reason"
-
-
-def _autograde(lesson: str, student: str, extra: list[str]) -> SubmissionResult:
-    """nbgrader autograde for one student, in this process, into the worker's gradebook copy."""
-    from nbgrader.apps.autogradeapp import AutogradeApp
-
-    start = time.perf_counter()
-    app = AutogradeApp()
-    handler = _Messages()
-    try:
-        app.initialize([lesson, f"--student={student}", f"--CourseDirectory.db_url={_WORKER['url']}",
-                        "--log-level=ERROR", *extra])
-        app.log.handlers = [handler]
-        app.start()
-        ok, error = True, ""
-    except SystemExit as exc:  # nbgrader's app.fail() exits
-        ok = exc.code in (0, None)
-        error = "" if ok else failure_cause(handler.messages)
-    except Exception as exc:  # noqa: BLE001 - report, grade the others
-        ok, error = False, f"{type(exc).__name__}: {exc}"
-    finally:
-        AutogradeApp.clear_instance()
-    if ok and not _graded(lesson, student):
-        ok, error = False, failure_cause(handler.messages) if handler.messages else "no grades were recorded"
-    return SubmissionResult(student, ok, time.perf_counter() - start, _WORKER["db"], error)
-
-
-def _graded(lesson: str, student: str) -> bool:
-    """Whether the worker's gradebook holds autograded scores of this student's submission."""
-    from nbgrader.api import MissingEntry
-
-    with gradebook(pathlib.Path(_WORKER["course"]), _WORKER["url"]) as gb:
-        try:
-            submission = gb.find_submission(lesson, student)
-        except MissingEntry:
-            return False
-        return any(g.auto_score is not None for nb in submission.notebooks for g in nb.grades)
-
-
-# -- in the main process -----------------------------------------------------------------------
-def _columns(row) -> dict:
-    """A row's own values: everything but its keys and the keys it points to."""
-    from sqlalchemy import inspect
-
-    return {a.key: getattr(row, a.key) for a in inspect(row).mapper.column_attrs
-            if a.key != "id" and not a.key.endswith("_id")}
-
-
-def _merge_one(src, dst, lesson: str, student: str) -> None:
-    who = src.find_student(student)
-    dst.update_or_create_student(student, **_columns(who))
-    sub = src.find_submission(lesson, student)
-    dst.update_or_create_submission(lesson, student, **_columns(sub))
-    for nb in sub.notebooks:
-        tnb = dst.find_submission_notebook(nb.name, lesson, student)
-        for key, value in _columns(nb).items():
-            setattr(tnb, key, value)
-        for g in nb.grades:
-            tg = dst.find_grade(g.name, nb.name, lesson, student)
-            for key, value in _columns(g).items():
-                setattr(tg, key, value)
-        for c in nb.comments:
-            tc = dst.find_comment(c.name, nb.name, lesson, student)
-            for key, value in _columns(c).items():
-                setattr(tc, key, value)
-    dst.db.commit()
-
-
-def merge(course: pathlib.Path, lesson: str, graded: list[tuple[str, str]]) -> None:
-    """Copy each (student, worker gradebook) autograded submission into the course's gradebook, in
-    student order, through nbgrader's own API; one transaction per student."""
-    import warnings
-
-    with warnings.catch_warnings(), gradebook(course) as dst:
-        warnings.simplefilter("ignore")  # SQLAlchemy's autoflush notes from nbgrader's own API
-        sources = {}
-        try:
-            for student, src_db in sorted(graded):
-                if src_db not in sources:
-                    sources[src_db] = gradebook(course, f"sqlite:///{src_db}").__enter__()
-                _merge_one(sources[src_db], dst, lesson, student)
-        finally:
-            for gb in sources.values():
-                gb.__exit__(None, None, None)
+    @property
+    def ok(self) -> bool:
+        """Recorded in the gradebook (graded now, earlier, or until its time limit)."""
+        return self.status != "failed"
 
 
 def submitted_students(course: pathlib.Path, lesson: str) -> list[str]:
@@ -185,13 +77,13 @@ def submitted_students(course: pathlib.Path, lesson: str) -> list[str]:
     return sorted(p.parent.name for p in folder.glob(f"*/{lesson}") if p.is_dir()) if folder.is_dir() else []
 
 
-def _ensure_assignment(course: pathlib.Path, lesson: str) -> None:
+def _ensure_assignment(course: pathlib.Path, lesson: str, db_url: str) -> None:
     """Record the lesson in the gradebook (nbgrader generate_assignment) if it is not there yet."""
     from nbgrader.api import MissingEntry
 
-    db = settings(course).gradebook_path(course)
-    if db is None or db.exists():
-        with gradebook(course) as gb:
+    path = settings(course).gradebook_path(course)
+    if not db_url.startswith("sqlite:///") or path is None or path.exists() or db_url != f"sqlite:///{path}":
+        with gradebook(course, db_url) as gb:
             try:
                 gb.find_assignment(lesson)
                 return
@@ -199,83 +91,255 @@ def _ensure_assignment(course: pathlib.Path, lesson: str) -> None:
                 pass
     print(f"{lesson} is not in the gradebook yet: running nbgrader generate_assignment {lesson} first",
           file=sys.stderr)
-    run_nbgrader(course, "generate_assignment", lesson, "--force")
+    run_nbgrader(course, "generate_assignment", lesson, "--force", f"--CourseDirectory.db_url={db_url}")
 
 
-def sandbox_notice(mode: str) -> str | None:
-    from coursekit.grading.autograde import sandbox
+def _key_file(course: pathlib.Path, lesson: str, student: str) -> pathlib.Path:
+    return course / KEYS / lesson / student
 
-    reason = sandbox.unavailable_reason() if mode != "off" else "turned off (--sandbox off)"
-    if reason is None:
+
+def _recorded_key(course: pathlib.Path, lesson: str, student: str, db_url: str) -> str | None:
+    try:
+        key, where = _key_file(course, lesson, student).read_text().split("\n")[:2]
+    except (OSError, ValueError):
         return None
-    if mode == "required":
-        raise SystemExit(f"error: the sandbox is required but {reason}")
-    return (f"WARNING: grading WITHOUT the sandbox: {reason}. Student code will run with your "
-            f"permissions and network access.")
+    return key if where == db_url else None
 
 
-def grade(course: pathlib.Path, lesson: str, *, workers: int | None = None, students: list[str] | None = None,
-          force: bool = False, sandbox: str = "auto", timeout: int | None = None, progress: bool = True,
-          threads: int | None = None, extra_args: list[str] = ()) -> list[SubmissionResult]:
-    """Autograde ``students`` (default: every submission) of ``lesson`` with ``workers`` processes
-    (``extra_args``: more nbgrader options, e.g. ``--SafeExecute.memory_limit_gb=2``)."""
-    course = pathlib.Path(course).resolve()
-    students = sorted(students) if students else submitted_students(course, lesson)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(students) or 1))
-    notice = sandbox_notice(sandbox)
-    if notice:
-        print(notice, file=sys.stderr)
+def _write_folder(folder: pathlib.Path, files: dict[str, bytes]) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, data in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _score(rows: dict) -> float:
+    total = 0.0
+    for nb in rows["notebooks"].values():
+        for g in nb["grades"].values():
+            total += (g["manual_score"] if g["manual_score"] is not None else g["auto_score"] or 0)
+            total += g.get("extra_credit") or 0
+    return total
+
+
+def _max_score(bundle: LessonBundle) -> float:
+    import json
+
+    from coursekit.grading.protocol import nbgrader_meta
+
+    nb = json.loads(bundle.source[f"{bundle.lesson}.ipynb"])
+    return float(sum(nbgrader_meta(c).get("points", 0) or 0 for c in nb["cells"] if nbgrader_meta(c).get("grade")))
+
+
+def _recorded_score(course: pathlib.Path, db_url: str, lesson: str, student: str) -> float | None:
+    from nbgrader.api import MissingEntry
+
+    try:
+        with gradebook(course, db_url) as gb:
+            return gb.find_submission(lesson, student).score
+    except MissingEntry:
+        return None
+
+
+class _Cluster:
+    """A Dask client on ``scheduler`` (an address), or on an embedded LocalCluster."""
+
+    def __init__(self, scheduler: str | None, workers: int | None, quiet: bool):
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        level = logging.CRITICAL  # a task's failure is reported in its row, not logged by Dask
+        if scheduler:
+            self.client = Client(scheduler, timeout="60s")
+        else:
+            try:
+                import bokeh  # noqa: F401 - the dashboard needs it
+                dashboard = ":0"
+            except ImportError:
+                dashboard = None
+            self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                        processes=True, memory_limit=0, dashboard_address=dashboard,
+                                        silence_logs=level)
+            self.client = Client(self.cluster)
+
+    @property
+    def dashboard(self) -> str | None:
+        try:
+            return self.client.dashboard_link if self.client.scheduler_info().get("services", {}).get("dashboard") \
+                else None
+        except Exception:  # noqa: BLE001 - the link is a convenience
+            return None
+
+    def close(self):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def grade(lesson: str, students: list[str] | None = None, scheduler: str | None = None, db_url: str | None = None,
+          *, course: pathlib.Path | str | None = None, workers: int | None = None, force: bool = False,
+          sandbox: str = "required", time_limit: float | None = 600, timeout: int | None = None,
+          feedback: bool = True, progress: bool = True, csv_path: pathlib.Path | str | None = None,
+          db_attempts: int = 8, db_wait: float = 1.0, options: tuple[str, ...] = ()) -> list[SubmissionResult]:
+    """Autograde ``students`` (default: every submission) of ``lesson``; one result per student.
+
+    ``scheduler``: a Dask scheduler's address (default: ``DASK_SCHEDULER_ADDRESS``, else an
+    embedded LocalCluster of ``workers`` processes); ``db_url``: the gradebook (default: the
+    course's); ``time_limit``: wall-clock seconds per submission; ``timeout``: nbgrader's per-cell
+    limit; ``sandbox="off"`` opts out of the sandbox explicitly; ``options``: more nbgrader options.
+    Raises :class:`GradebookUnreachable` (after ``db_attempts``) if the database stays down."""
+    course = pathlib.Path(course or ROOT).resolve()
+    db_url = db_url or settings(course).gradebook_url(course)
+    course_id = settings(course).course_id
+    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    everyone = submitted_students(course, lesson)
+    students = sorted(set(students)) if students else everyone
+    if sandbox == "off":
+        print("WARNING: grading WITHOUT the sandbox (--sandbox off): student code runs with the workers' "
+              "permissions and network access.", file=sys.stderr)
     if not students:
         print(f"no submissions of {lesson} in {course / 'submitted'}", file=sys.stderr)
         return []
-    _ensure_assignment(course, lesson)
-    extra = [f"--SafeExecute.sandbox={sandbox}", *extra_args] + (["--force"] if force else [])
-    if timeout:
-        extra.append(f"--Execute.timeout={int(timeout)}")
-    if threads is None and workers > 1:
-        threads = max(1, (os.cpu_count() or 1) // workers)
-    main_db = settings(course).gradebook_path(course)
-    if main_db is None:
-        raise SystemExit("error: tools.grade merges SQLite gradebooks; the course's db_url is not SQLite")
-    main_db = str(main_db)
-    outcomes: list[SubmissionResult] = []
-    scratch = tempfile.mkdtemp(prefix="coursekit-grade-")
-    try:
-        from tqdm import tqdm
+    _ensure_assignment(course, lesson, db_url)
+    bundle = LessonBundle.from_course(course, lesson)
+    most = _max_score(bundle)
+    results: dict[str, SubmissionResult] = {}
+    todo: list[tuple[SubmissionFiles, str]] = []
+    for student in students:
+        problem = inspect_submission(course, bundle, student)
+        if problem:
+            results[student] = SubmissionResult(student, "failed", None, most, problem)
+            continue
+        files = SubmissionFiles.from_course(course, lesson, student)
+        key = submission_key(files, bundle)
+        if not force and _recorded_key(course, lesson, student, db_url) == key:
+            score = _recorded_score(course, db_url, lesson, student)
+            if score is not None:
+                results[student] = SubmissionResult(student, "skipped", score, most, "already graded, unchanged")
+                continue
+        todo.append((files, key))
 
-        bar = tqdm(total=len(students), desc=f"autograde {lesson}", unit="sub", disable=not progress,
-                   file=sys.stderr, dynamic_ncols=True)
-        failures = 0
-        context = multiprocessing.get_context("spawn")  # a clean interpreter: no forked threads or locks
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(str(course), main_db, scratch, threads)) as pool:
-            futures = {pool.submit(_autograde, lesson, s, extra): s for s in students}
-            for future in as_completed(futures):
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died: that submission failed
-                    outcome = SubmissionResult(futures[future], False, 0.0, error=f"worker failed: {exc}")
-                outcomes.append(outcome)
-                failures += not outcome.ok
-                bar.update(1)
-                bar.set_postfix(failed=failures)
-        bar.close()
-        merge(course, lesson, [(o.student, o.db) for o in outcomes if o.ok])  # one writer
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(students), desc=f"autograde {lesson}", unit="sub", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True)
+    counts = {"graded": 0, "failed": 0, "skipped": 0}
+    for r in results.values():
+        counts["failed" if r.status == "failed" else "skipped"] += 1
+    bar.update(len(results))
+    bar.set_postfix(counts)
+    options = tuple(options) + ((f"--Execute.timeout={int(timeout)}",) if timeout else ())
+    if todo:
+        _run(course, lesson, bundle, todo, results, counts, bar, scheduler=scheduler, workers=workers,
+             db_url=db_url, course_id=course_id, sandbox=sandbox, time_limit=time_limit, feedback=feedback,
+             options=options, most=most, quiet=not progress, db_attempts=db_attempts, db_wait=db_wait)
+    bar.close()
+    ordered = [results[s] for s in students]
+    write_csv(ordered, pathlib.Path(csv_path) if csv_path else course / f"grades-{lesson}.csv")
+    return ordered
+
+
+def _run(course, lesson, bundle, todo, results, counts, bar, *, scheduler, workers, db_url, course_id, sandbox,
+         time_limit, feedback, options, most, quiet, db_attempts, db_wait) -> None:
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    cluster = _Cluster(scheduler, workers, quiet)
+    try:
+        client = cluster.client
+        link = cluster.dashboard
+        if link:
+            bar.write(f"Dask dashboard: {link}", file=sys.stderr)
+        cores = os.cpu_count() or 1
+        client.register_plugin(GradingWorkerPlugin(threads=max(1, cores // workers) if not scheduler else 1))
+        # the bundle (tens of kB) travels with each task: no task depends on data a dead worker held
+        futures = {}
+        for files, key in todo:
+            future = client.submit(grade_submission, bundle, files, key, sandbox=sandbox, time_limit=time_limit,
+                                   feedback=feedback, options=options, pure=False,
+                                   key=f"grade-{lesson}-{files.student}-{uuid.uuid4().hex[:12]}")
+            futures[future] = files.student
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                out = future.result()
+            except KilledWorker as exc:
+                results[student] = SubmissionResult(student, "failed", None, most,
+                                                     f"every worker that tried to grade it died ({exc})")
+            except Exception as exc:  # noqa: BLE001 - the task's own error, reported in the row
+                results[student] = SubmissionResult(student, "failed", None, most, f"{type(exc).__name__}: {exc}")
+            else:
+                results[student] = _keep(course, lesson, db_url, course_id, out, most, db_attempts, db_wait, bar)
+            status = results[student].status
+            counts["graded" if status in ("graded", "timed out") else "failed"] += 1
+            bar.update(1)
+            bar.set_postfix(counts)
+    except GradebookUnreachable:
+        for future in futures:
+            future.cancel()
+        raise
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return sorted(outcomes, key=lambda o: o.student)
+        cluster.close()
+
+
+def _keep(course, lesson, db_url, course_id, out: dict, most: float, attempts: int, wait: float,
+          bar) -> SubmissionResult:
+    """Record a worker's result: gradebook first (one transaction), then the files, then the key."""
+    student = out["student"]
+    if out["status"] == "failed":
+        return SubmissionResult(student, "failed", None, most, out["reason"], out["seconds"], out["worker"])
+
+    def retrying(attempt, exc):
+        bar.write(f"the gradebook is unreachable (attempt {attempt}): {str(exc).splitlines()[0]}; retrying",
+                  file=sys.stderr)
+
+    record(db_url, course_id, lesson, student, out["rows"], attempts=attempts, wait=wait, on_retry=retrying)
+    _write_folder(course / "autograded" / student / lesson, out["autograded"])
+    if out["feedback"]:
+        _write_folder(course / "feedback" / student / lesson, out["feedback"])
+    key_file = _key_file(course, lesson, student)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(f"{out['key']}\n{db_url}\n")
+    return SubmissionResult(student, out["status"], _score(out["rows"]), most, out["reason"], out["seconds"],
+                            out["worker"], out.get("timings"))
+
+
+def write_csv(results: list[SubmissionResult], path: pathlib.Path) -> None:
+    with open(path, "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["student", "score", "max_score", "status", "reason"])
+        for r in results:
+            out.writerow([r.student, "" if r.score is None else f"{r.score:g}",
+                          "" if r.max_score is None else f"{r.max_score:g}", r.status, r.reason])
+
+
+def table(results: list[SubmissionResult]) -> str:
+    """The summary as aligned text: student, score, status, reason (first line)."""
+    rows = [("student", "score", "status", "reason")]
+    for r in results:
+        score = "" if r.score is None else f"{r.score:g}/{r.max_score:g}"
+        rows.append((r.student, score, r.status, (r.reason.splitlines() or [""])[0][:100]))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip() for a, b, c, d in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("lesson", help="the assignment, e.g. 01_gradients")
-    parser.add_argument("--workers", type=int, default=None, help="parallel workers (default: the number of cores)")
-    parser.add_argument("--student", action="append", help="grade only this student (repeatable)")
-    parser.add_argument("--force", action="store_true", help="regrade students already autograded")
-    parser.add_argument("--sandbox", choices=["auto", "required", "off"], default="auto",
-                        help="bubblewrap sandbox for student code (default: auto, with a warning if missing)")
-    parser.add_argument("--timeout", type=int, default=None,
-                        help="per-cell time limit in seconds (nbgrader Execute.timeout)")
+    parser.add_argument("--scheduler", default=None, help="a Dask scheduler's address, e.g. tcp://host:8786 (default: "
+                                                          "DASK_SCHEDULER_ADDRESS, else an embedded LocalCluster)")
+    parser.add_argument("--db", default=None, help="the gradebook's address (default: db_url of nbgrader_config.py)")
+    parser.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: cores)")
+    parser.add_argument("--student", action="append", help="grade only this student (repeatable); regrades it")
+    parser.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
+    parser.add_argument("--sandbox", choices=["required", "off"], default="required",
+                        help="'off' opts out of the bubblewrap sandbox explicitly (default: workers refuse without it)")
+    parser.add_argument("--time-limit", type=float, default=600, help="wall-clock seconds per submission (default 600)")
+    parser.add_argument("--timeout", type=int, default=None, help="per-cell limit, seconds (Execute.timeout)")
+    parser.add_argument("--no-feedback", action="store_true", help="do not generate the feedback pages")
+    parser.add_argument("--csv", default=None, help="where the summary CSV goes (default: <course>/grades-LESSON.csv)")
     parser.add_argument("--course", default=None, help="the course directory (default: the current one if it "
                                                       "has nbgrader_config.py, else the repository)")
     args = parser.parse_args(argv)
@@ -284,15 +348,22 @@ def main(argv: list[str] | None = None) -> int:
     course = pathlib.Path(args.course) if args.course else (
         pathlib.Path.cwd() if (pathlib.Path.cwd() / "nbgrader_config.py").exists() else ROOT)
     start = time.perf_counter()
-    outcomes = grade(course, args.lesson, workers=args.workers, students=args.student, force=args.force,
-                     sandbox=args.sandbox, timeout=args.timeout)
+    try:
+        results = grade(args.lesson, args.student, args.scheduler, args.db, course=course, workers=args.workers,
+                        force=args.force or bool(args.student), sandbox=args.sandbox, time_limit=args.time_limit,
+                        timeout=args.timeout, feedback=not args.no_feedback, csv_path=args.csv)
+    except GradebookUnreachable as exc:
+        print(f"STOPPED: {exc}", file=sys.stderr)
+        return 2
     elapsed = time.perf_counter() - start
-    failed = [o for o in outcomes if not o.ok]
-    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} submissions of {args.lesson} autograded "
-          f"in {elapsed:.1f} s into {settings(course).gradebook_url(course)}")
-    for o in failed:
-        print(f"FAILED {o.student}: " + (o.error or "unknown error").replace("\n", "\n    "))
-    return 1 if failed else 0
+    recorded = [r for r in results if r.ok]
+    print(table(results))
+    where = args.db or settings(pathlib.Path(course).resolve()).gradebook_url(pathlib.Path(course).resolve())
+    print(f"{len(recorded)} of {len(results)} submissions of {args.lesson} autograded in {elapsed:.1f} s into {where}")
+    for r in results:
+        if not r.ok:
+            print(f"FAILED {r.student}: " + (r.reason or "unknown error").replace("\n", "\n    "))
+    return 1 if len(recorded) < len(results) else 0
 
 
 if __name__ == "__main__":
