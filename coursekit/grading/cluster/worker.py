@@ -80,7 +80,6 @@ def preload() -> dict[str, Any]:
     import torch  # noqa: F401
 
     import coursekit.exercises  # noqa: F401
-    import coursekit.feedback_page  # noqa: F401
     import coursekit.grading.autograde  # noqa: F401
     from coursekit.grading.autograde import sandbox
 
