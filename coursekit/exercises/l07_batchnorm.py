@@ -1,6 +1,6 @@
 """Lesson 07 (batch normalization): cases and known mistakes.
 
-Three graded exercises on two functions:
+Four graded exercises on five functions (the LayerNorm pair, at the end, shares one grade cell):
 
 - ``batchnorm_forward``: training mode, the normalised output of several batches;
 - ``batchnorm_forward[eval]``: the same function, its running statistics across training batches
