@@ -1,6 +1,6 @@
 """Lesson 07 (batch normalization): cases and known mistakes.
 
-Three graded exercises on two functions:
+Four graded exercises on five functions (the LayerNorm pair, at the end, shares one grade cell):
 
 - ``batchnorm_forward``: training mode, the normalised output of several batches;
 - ``batchnorm_forward[eval]``: the same function, its running statistics across training batches
@@ -8,6 +8,8 @@ Three graded exercises on two functions:
 - ``batchnorm_backward``: graded on the cache made by the ``batchnorm_forward`` written next to
   it (a layer's pair shares its cache format, whatever the student chose);
 - ``fold_batchnorm``: merging an eval-mode BatchNorm into the linear layer before it.
+- ``layernorm_forward`` and ``layernorm_backward``: layer normalization, the backward graded on the
+  cache made by the ``layernorm_forward`` written next to it (one grade cell for the pair).
 
 In the notebook the two forward entries share one solution cell and one grade cell,
 ``grade("batchnorm_forward", f) + grade("batchnorm_forward[eval]", f)``; their first mistake is the
