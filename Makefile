@@ -3,14 +3,42 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+comma  := ,
+
+# The oldest Python the pins accept, from pyproject.toml's requires-python (tests/test_environment.py
+# checks it against the pins' own Requires-Python). Checked before anything is created or downloaded.
+MIN_PYTHON := $(shell sed -n 's/^requires-python = ">=\([0-9.]*\)".*/\1/p' pyproject.toml)
+VENV_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+PYTHON_FOUND = $(shell $(VENV_PYTHON) -c 'import sys; v = sys.version_info; print("ok" if v[:2] >= ($(subst .,$(comma) ,$(MIN_PYTHON))) else "%d.%d.%d" % tuple(v[:3]))' 2>/dev/null)
+# and the versions the tests resolve every pin for (pyproject.toml's classifiers)
+PYTHON_TESTED := $(shell sed -n 's/^ *"Programming Language :: Python :: \(3\.[0-9]*\)",*$$/\1/p' pyproject.toml)
+PYTHON_ADVICE = install Python $(MIN_PYTHON) or newer (tested: $(PYTHON_TESTED)), then run make again with PYTHON=python$(lastword $(PYTHON_TESTED))
+PYTHON_PROBLEM = $(if $(wildcard $(BIN)/python),$(VENV) was made with $(if $(PYTHON_FOUND),Python $(PYTHON_FOUND),a Python that no longer runs) but the course needs Python $(MIN_PYTHON) or newer: run make clean-venv$(comma) then $(PYTHON_ADVICE),$(if $(PYTHON_FOUND),The course needs Python $(MIN_PYTHON) or newer but $(PYTHON) is Python $(PYTHON_FOUND),No Python found as $(PYTHON)): $(PYTHON_ADVICE))
+check_python = $(if $(filter ok,$(PYTHON_FOUND)),,$(error $(PYTHON_PROBLEM)))
+
+# torch: on Linux, PyPI's torch is the CUDA build and pulls several GB of nvidia-* packages; the
+# course runs on a CPU, so the CPU build comes from PyTorch's CPU wheel index (macOS wheels on PyPI
+# are CPU builds already). Override with TORCH_INDEX=<another index URL> (a CUDA build, e.g. .../whl/cu128),
+# TORCH_INDEX=<a folder of wheels>, or TORCH_INDEX= (empty: the plain pin from your default index).
+UNAME       := $(shell uname -s 2>/dev/null)
+TORCH_PIN   := $(shell sed -n 's/^ *"\(torch==[^"]*\)",.*/\1/p' pyproject.toml)
+TORCH_INDEX ?= $(if $(filter Linux,$(UNAME)),https://download.pytorch.org/whl/cpu)
+# Is the index reachable? At most ~5 s (a thread, so a hanging DNS lookup cannot stall the install).
+TORCH_PROBE = $(BIN)/python -c 'import sys, threading, urllib.request as u; ok = []; t = threading.Thread(target=lambda: ok.append(u.urlopen(sys.argv[1].rstrip("/") + "/torch/", timeout=3)), daemon=True); t.start(); t.join(5); sys.exit(0 if ok else 1)' "$(TORCH_INDEX)" 2>/dev/null
+TORCH_FALLBACK = echo "torch: $(TORCH_INDEX) cannot be reached, installing $(TORCH_PIN) from the default index instead (on Linux that can be the multi-GB CUDA build; set TORCH_INDEX to choose the source)"
+# torch alone, without its dependencies: the next step installs them with everything else
+TORCH_INSTALL = $(BIN)/python -m pip install --quiet --no-deps
+install_torch = $(if $(TORCH_INDEX),$(if $(findstring ://,$(TORCH_INDEX)),if $(TORCH_PROBE); then echo "torch: $(TORCH_PIN) from $(TORCH_INDEX)" && $(TORCH_INSTALL) --index-url "$(TORCH_INDEX)" "$(TORCH_PIN)"; else $(TORCH_FALLBACK); fi,$(TORCH_INSTALL) --no-index --find-links "$(TORCH_INDEX)" "$(TORCH_PIN)"),: torch comes with the other pins from the default index)
 # nbgrader and jupyter run helpers (alembic, jupyter-*) from PATH: the venv's bin comes first
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: lab test release notebooks grade book bench clean-venv
 
 $(STAMP): pyproject.toml
+	@$(check_python)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(install_torch)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 

@@ -19,6 +19,7 @@ from nbgrader.preprocessors import (
                                     SaveAutoGrades,
 )
 
+from coursekit.feedback_page import SelfContainedFeedback
 from coursekit.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeExecute, SafeOverwriteCells, VerifyGrades
 
 c = get_config()  # noqa: F821 - provided by nbgrader
@@ -43,8 +44,14 @@ c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, CapOutputs, Ig
 # "auto": sandboxed when bwrap works, a warning otherwise; "required" refuses to grade without it.
 c.SafeExecute.sandbox = "auto"
 c.SafeExecute.memory_limit_gb = 4.0
+# Validate (the students' button and `nbgrader validate`) also fails on a visible check that raises, and names it:
+# the release's grade cells hold only hidden tests, so without this an untouched notebook "passes all the tests".
+# Autograding is not affected (it scores grade cells only).
+c.Validator.validate_all = True
 # Per-cell limit: the harness bounds every case itself (2 s); this only stops a runaway cell.
 c.Execute.timeout = 60
 
 # Feedback shows every grade cell's report and score but not the hidden tests' source (nbgrader #917).
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# SelfContainedFeedback: math rendered to MathML at build time and figures fitted, so the page reads offline.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor, SelfContainedFeedback]
+c.SelfContainedFeedback.enabled = True  # nbconvert preprocessors are off unless enabled

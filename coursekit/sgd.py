@@ -81,3 +81,34 @@ def train_one_epoch(model, loader, loss_fn, optimizer):
         total += loss.item()
         count += 1
     return total / count
+
+
+def gradient_noise(w, b, X, y, batch_size, n_draws, rng):
+    """Mean squared distance between a minibatch gradient and the full-data gradient.
+
+    w: (d,), b: float, X: (n, d), y: (n,); batch_size: int with ``1 <= batch_size <= n``;
+    n_draws: int >= 1; rng: a ``np.random.Generator``. With ``g`` the full-data gradient of
+    :func:`linear_regression_grad` (``dw`` and ``db`` stacked into one vector of d + 1 entries) and
+    ``g_B`` the same on the rows ``rng.choice(n, size=batch_size, replace=False)`` (one such call per
+    draw, on the same ``rng``, in order), returns the float ``mean over draws of ||g_B - g||**2``.
+
+    Its expectation is ``(n - B) / (n - 1) * tr(Sigma) / B``, ``Sigma`` the covariance of the
+    per-sample gradients: the ``1 / B`` law with the finite-population factor, 0 at ``B = n``.
+    Raises ``ValueError`` unless ``1 <= batch_size <= n`` and ``n_draws >= 1``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = len(X)
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"gradient_noise needs 1 <= batch_size <= len(X) = {n} (a batch is drawn without "
+                         f"replacement), got batch_size={batch_size!r}")
+    if n_draws < 1:
+        raise ValueError(f"gradient_noise averages over n_draws >= 1 draws, got n_draws={n_draws!r}")
+    dw, db = linear_regression_grad(w, b, X, y)
+    g = np.append(dw, db)
+    total = 0.0
+    for _ in range(n_draws):
+        idx = rng.choice(n, size=batch_size, replace=False)
+        dw_b, db_b = linear_regression_grad(w, b, X[idx], y[idx])
+        total += float(np.sum((np.append(dw_b, db_b) - g) ** 2))
+    return total / n_draws

@@ -1,6 +1,7 @@
 """pyproject.toml, environment.yml and coursekit's own pins agree; mismatches are reported."""
 import re
 import warnings
+from importlib import metadata
 
 import pytest
 import tomllib
@@ -61,3 +62,52 @@ def test_no_warning_when_pins_match():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+# --- the Python versions the course claims -------------------------------------------------------
+
+def _minors(spec):
+    """The Python 3 minor versions (3.0 ... 3.40) a Requires-Python specifier admits."""
+    from packaging.specifiers import SpecifierSet
+
+    spec = SpecifierSet(spec or "")
+    return {f"3.{n}" for n in range(41) if spec.contains(f"3.{n}.0")}
+
+
+def _tested_pythons():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return [c.rsplit(" :: ", 1)[1] for c in data["project"]["classifiers"]
+            if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+
+
+def test_requires_python_is_what_the_pins_accept():
+    """requires-python admits exactly the Pythons every pin's own Requires-Python admits (read from the
+    installed distributions), so a pin bump that drops a Python cannot leave the claim behind."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    accepted = set.intersection(*(_minors(metadata.metadata(name)["Requires-Python"]) for name in _pyproject_pins()))
+    assert _minors(data["project"]["requires-python"]) == accepted
+
+
+def test_tested_pythons_are_supported_and_start_at_the_oldest():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    tested = _tested_pythons()
+    supported = _minors(data["project"]["requires-python"])
+    assert tested and set(tested) <= supported
+    assert tested[0] == min(supported, key=lambda v: int(v.split(".")[1]))
+
+
+def test_readme_states_the_tested_pythons():
+    quickstart = (ROOT / "README.md").read_text().split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    stated = re.search(r"Python ((?:3\.\d+, )*3\.\d+) or (3\.\d+)", quickstart)
+    assert stated, "the Quickstart names the supported Pythons"
+    assert stated.group(1).split(", ") + [stated.group(2)] == _tested_pythons()
+    assert "3.10+" not in (ROOT / "README.md").read_text()
+
+
+def test_conda_environment_uses_a_tested_python_and_the_cpu_build():
+    text = (ROOT / "environment.yml").read_text()
+    python = re.search(r"^\s*-\s*python\s*=\s*(3\.\d+)\s*$", text, re.M)
+    assert python and python.group(1) in _tested_pythons()
+    pip_section = text.split("- pip:", 1)[1]
+    assert re.search(r"^\s*-\s*--extra-index-url https://download\.pytorch\.org/whl/cpu\s*$", pip_section, re.M)
+    assert pip_section.index("--extra-index-url") < pip_section.index("torch==")

@@ -162,3 +162,158 @@ def test_correct_variants_get_full_marks(name, fn):
 def test_a_wrong_schedule_is_caught_and_named():
     ev = evaluate("gradient_descent", lambda g, x0, lr, n: gd_list(g, x0, (lambda t: lr(t + 1)) if callable(lr) else lr, n))
     assert ev.score < ev.exercise.points and ev.mistakes[0] == "t_from_one"
+
+
+# --- warmup_cosine and classify_critical_point -------------------------------------
+
+import re  # noqa: E402 (appended block)
+
+from coursekit.critical_points import classify_critical_point  # noqa: E402
+from coursekit.exercises._bad_input import RAISED  # noqa: E402
+from coursekit.schedules import warmup_cosine  # noqa: E402
+
+
+@pytest.mark.parametrize("lr0, total, min_lr", [(1.0, 50, 0.0), (0.3, 17, 0.01), (2e-3, 200, 1e-5), (0.1, 1, 0.05)])
+def test_warmup_cosine_without_warmup_equals_torch_cosine_annealing(lr0, total, min_lr):
+    """CosineAnnealingLR(T_max=total, eta_min=min_lr) read from the optimizer's param_groups at every
+    step t = 0, ..., total (torch's value is computed recursively, hence the 1e-12 tolerance)."""
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr0)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total, eta_min=min_lr)
+    theirs = []
+    for _ in range(total + 1):
+        theirs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    ours = [warmup_cosine(lr0, 0, total, t, min_lr=min_lr) for t in range(total + 1)]
+    np.testing.assert_allclose(ours, theirs, atol=1e-12 * lr0, rtol=1e-10)
+    assert ours[0] == lr0 and ours[-1] == pytest.approx(min_lr, abs=1e-15)
+
+
+def hf_cosine_with_warmup(lr0, warmup, total, t, num_cycles=0.5):
+    """transformers.get_cosine_schedule_with_warmup's lr_lambda (v4.x, written out: transformers is not
+    installed), times the base rate lr0."""
+    if t < warmup:
+        return lr0 * float(t) / float(max(1, warmup))
+    progress = float(t - warmup) / float(max(1, total - warmup))
+    return lr0 * max(0.0, 0.5 * (1.0 + math.cos(math.pi * float(num_cycles) * 2.0 * progress)))
+
+
+@pytest.mark.parametrize("warmup, total", [(0, 30), (1, 2), (10, 100), (99, 100), (37, 250)])
+def test_warmup_cosine_with_zero_floor_equals_transformers_schedule(warmup, total):
+    for t in range(total + 1):
+        assert warmup_cosine(0.7, warmup, total, t) == pytest.approx(hf_cosine_with_warmup(0.7, warmup, total, t),
+                                                                      rel=1e-12, abs=1e-15), t
+
+
+def test_warmup_cosine_shape():
+    lr0, warmup, total, min_lr = 0.5, 8, 40, 0.05
+    lrs = np.array([warmup_cosine(lr0, warmup, total, t, min_lr) for t in range(total + 10)])
+    assert lrs[0] == 0.0                                     # the ramp starts at 0, not at min_lr
+    np.testing.assert_allclose(np.diff(lrs[:warmup + 1]), lr0 / warmup, rtol=1e-12)  # linear up to lr0
+    assert lrs[warmup] == lr0 and lrs.max() == lr0
+    assert np.all(np.diff(lrs[warmup:total + 1]) < 0)         # strictly decreasing during the cosine
+    assert lrs[(warmup + total) // 2] == pytest.approx((lr0 + min_lr) / 2, rel=1e-12)  # half-way: the mean
+    assert np.all(lrs[total:] == min_lr)                      # and flat at min_lr from total on
+    assert all(isinstance(v, float) for v in (warmup_cosine(1, 0, 5, 2), warmup_cosine(1, 2, 5, 1)))
+
+
+@pytest.mark.parametrize("args, words", [
+    ((0.1, 10, 10, 0), "warmup=10, total=10"), ((0.1, 11, 10, 0), "warmup=11, total=10"),
+    ((0.1, -1, 10, 0), "warmup=-1"), ((0.1, 0, 0, 0), "total=0"), ((0.1, 2, 10, -3), "t=-3"),
+])
+def test_warmup_cosine_rejects_bad_input_clearly(args, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        warmup_cosine(*args)
+
+
+def _rotated(eigenvalues, seed):
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(len(lam), len(lam))))
+    H = (q * lam) @ q.T
+    return (H + H.T) / 2
+
+
+@pytest.mark.parametrize("diag, kind", [
+    ([1.0, 2.0], "minimum"), ([-1.0, -3.0, -0.5], "maximum"), ([2.0, -2.0], "saddle"), ([1.0, 0.0], "degenerate"),
+    ([0.0, 0.0], "degenerate"), ([-1.0, 0.0, -2.0], "degenerate"), ([0.0, 1.0, -1.0], "saddle"), ([3.0], "minimum"),
+    ([1e-9, 1.0], "degenerate"), ([1e-7, 1.0], "minimum"), ([-1e-7, -1.0], "maximum"),
+])
+def test_classify_critical_point_on_diagonal_and_rotated_matrices(diag, kind):
+    assert classify_critical_point(np.diag(diag)) == kind
+    # a rotation keeps the eigenvalues (up to rounding ~1e-16, far below tol): the same verdict
+    for seed in range(3):
+        assert classify_critical_point(_rotated(diag, seed)) == kind
+
+
+def test_classify_critical_point_examples_of_the_lesson():
+    # x**2 - y**2 at 0; (1 - a b)**2 at the origin (a saddle) and at (1, 1) (a valley of minima a b = 1)
+    assert classify_critical_point([[2.0, 0.0], [0.0, -2.0]]) == "saddle"
+    assert classify_critical_point([[0.0, -2.0], [-2.0, 0.0]]) == "saddle"
+    assert classify_critical_point([[2.0, 2.0], [2.0, 2.0]]) == "degenerate"
+    # tol is applied to the eigenvalues: a larger tol turns small curvatures into "nothing known"
+    H = np.diag([1.0, 0.01])
+    assert classify_critical_point(H) == "minimum" and classify_critical_point(H, tol=0.1) == "degenerate"
+    H = np.diag([1.0, -0.01])
+    assert classify_critical_point(H) == "saddle" and classify_critical_point(H, tol=0.1) == "degenerate"
+    # symmetric within np.allclose is accepted (rounding of a numerical Hessian)
+    assert classify_critical_point([[1.0, 0.5], [0.5 + 1e-12, 2.0]]) == "minimum"
+    H = np.array([[1.0, 0.5], [0.5, 2.0]])
+    classify_critical_point(H)
+    np.testing.assert_array_equal(H, [[1.0, 0.5], [0.5, 2.0]])
+
+
+@pytest.mark.parametrize("H, words", [
+    (np.ones((2, 3)), "shape (2, 3)"), (np.ones(3), "shape (3,)"), (np.ones((2, 2, 2)), "shape (2, 2, 2)"),
+    (np.zeros((0, 0)), "shape (0, 0)"), (np.array([[1.0, 2.0], [0.0, 1.0]]), "symmetric"),
+])
+def test_classify_critical_point_rejects_bad_input_clearly(H, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        classify_critical_point(H)
+
+
+def ccp_eigvals_loop(H, tol=1e-8):
+    H = np.asarray(H, dtype=float)
+    if H.ndim != 2 or H.shape[0] != H.shape[1]:
+        raise ValueError("H must be square")
+    if not np.allclose(H, H.T):
+        raise ValueError("H must be symmetric")
+    signs = set()
+    for lam in np.linalg.eigvals(H).real:
+        signs.add(1 if lam > tol else -1 if lam < -tol else 0)
+    if {1, -1} <= signs:
+        return "saddle"
+    return {frozenset({1}): "minimum", frozenset({-1}): "maximum"}.get(frozenset(signs), "degenerate")
+
+
+def wc_piecewise(lr0, warmup, total, t, min_lr=0.0):
+    if warmup < 0 or warmup >= total or t < 0:
+        raise ValueError(f"bad schedule: warmup={warmup}, total={total}, t={t}")
+    if t >= warmup:
+        frac = min(t, total) - warmup
+        return min_lr + 0.5 * (lr0 - min_lr) * (1 + np.cos(np.pi * frac / (total - warmup)))
+    return t * (lr0 / warmup)
+
+
+@pytest.mark.parametrize("name, fn", [("warmup_cosine", wc_piecewise), ("classify_critical_point", ccp_eigvals_loop)])
+def test_critical_point_and_schedule_variants_get_full_marks(name, fn):
+    ev = evaluate(name, fn)
+    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+
+
+def test_bad_input_cases_need_a_value_error():
+    """A function right on every good input that forgets the ValueError loses exactly the bad-input cases,
+    and the report says what came back instead."""
+    def no_checks(lr0, warmup, total, t, min_lr=0.0):
+        if t < warmup:
+            return lr0 * t / warmup
+        if t > total:
+            return min_lr
+        return min_lr + (lr0 - min_lr) * (1 + math.cos(math.pi * (t - warmup) / (total - warmup))) / 2
+
+    ev = evaluate("warmup_cosine", no_checks)
+    failed = [r for r in ev.results if not r.passed]
+    assert failed and all(r.case.label.startswith("bad input") for r in failed)
+    assert all(r.expected == RAISED for r in failed)
+    assert any("instead of raising ValueError" in str(r.received) for r in failed)
+    assert 0 < ev.score < ev.exercise.points

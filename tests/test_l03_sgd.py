@@ -207,3 +207,85 @@ def test_the_graders_plain_sgd_is_torch_sgd():
             assert a == pytest.approx(b, rel=1e-12)
         for p, q in zip(model.parameters(), twin.parameters()):
             torch.testing.assert_close(p, q, atol=1e-12, rtol=1e-10)
+
+
+# --- gradient_noise ------------------------------------------------------------------
+
+import re  # noqa: E402 (appended block)
+
+from coursekit.sgd import gradient_noise  # noqa: E402
+
+
+def _noise_problem(n=30, d=3, seed=0):
+    X, y, w_true, b_true = linear_regression(n=n, d=d, noise=0.5, seed=seed)
+    return np.random.default_rng(seed + 1).normal(size=d), 0.4, X, y
+
+
+def _torch_full_grad(w, b, X, y):
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    nn.MSELoss()(torch.tensor(X) @ wt + bt, torch.tensor(y)).backward()
+    return np.append(wt.grad.numpy(), bt.grad.item())
+
+
+def test_gradient_noise_equals_torch_autograd_on_the_same_draws():
+    w, b, X, y = _noise_problem()
+    g = _torch_full_grad(w, b, X, y)
+    rng = np.random.default_rng(5)
+    expected = np.mean([np.sum((_torch_full_grad(w, b, X[idx], y[idx]) - g) ** 2)
+                        for idx in (rng.choice(len(X), size=7, replace=False) for _ in range(25))])
+    assert gradient_noise(w, b, X, y, 7, 25, np.random.default_rng(5)) == pytest.approx(expected, rel=1e-10)
+
+
+def test_gradient_noise_is_zero_for_the_full_batch_and_leaves_inputs_alone():
+    w, b, X, y = _noise_problem()
+    copies = [a.copy() for a in (w, X, y)]
+    assert gradient_noise(w, b, X, y, len(X), 10, np.random.default_rng(0)) < 1e-25
+    assert isinstance(gradient_noise(w, b, X, y, 3, 2, np.random.default_rng(0)), float)
+    for before, after in zip(copies, (w, X, y)):
+        np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 15, 29])
+def test_gradient_noise_follows_the_finite_population_law(batch_size):
+    """E||g_B - g||^2 = (N - B) / (N - 1) * tr(Sigma) / B for batches drawn without replacement,
+    Sigma the covariance of the per-sample gradients: the Monte-Carlo mean is within 4 standard
+    errors of it, and draw k of one call is the k-th one-draw call on the same generator."""
+    w, b, X, y = _noise_problem()
+    n = len(X)
+    per_sample = 2.0 * (X @ w + b - y)[:, None] * np.column_stack([X, np.ones(n)])
+    trace = np.sum((per_sample - per_sample.mean(axis=0)) ** 2) / n
+    expected = (n - batch_size) / (n - 1) * trace / batch_size
+    k = 4000
+    rng = np.random.default_rng(11)
+    draws = np.array([gradient_noise(w, b, X, y, batch_size, 1, rng) for _ in range(k)])
+    assert gradient_noise(w, b, X, y, batch_size, k, np.random.default_rng(11)) == pytest.approx(draws.mean(), rel=1e-10)
+    stderr = draws.std(ddof=1) / np.sqrt(k)
+    assert stderr < 0.05 * expected  # the check below is tight enough to mean something
+    assert abs(draws.mean() - expected) < 4 * stderr
+
+
+@pytest.mark.parametrize("batch_size, n_draws, words", [
+    (0, 5, "batch_size=0"), (31, 5, "batch_size=31"), (-2, 5, "batch_size=-2"), (3, 0, "n_draws=0"),
+])
+def test_gradient_noise_rejects_bad_input_clearly(batch_size, n_draws, words):
+    w, b, X, y = _noise_problem()
+    with pytest.raises(ValueError, match=re.escape(words)):
+        gradient_noise(w, b, X, y, batch_size, n_draws, np.random.default_rng(0))
+
+
+def gn_loop(w, b, X, y, batch_size, n_draws, rng):
+    if not (1 <= batch_size <= len(X)) or n_draws < 1:
+        raise ValueError(f"batch_size={batch_size} must be in [1, {len(X)}] and n_draws={n_draws} >= 1")
+    full = np.append(*lrg_loop(w, b, X, y))
+    total = 0.0
+    for _ in range(n_draws):
+        rows = rng.choice(len(X), size=batch_size, replace=False)
+        part = np.append(*lrg_loop(w, b, X[rows], y[rows]))
+        total = total + (part - full) @ (part - full)
+    return total / n_draws
+
+
+def test_gradient_noise_written_with_loops_gets_full_marks():
+    ev = evaluate("gradient_noise", gn_loop)
+    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]

@@ -225,3 +225,89 @@ def test_forward_must_return_a_pair():
     ev = evaluate("relu_forward", lambda x: np.maximum(x, 0))
     assert ev.score == 0
     assert "(out, cache)" in ev.results[0].problem
+
+
+# --- loss_along_line -------------------------------------------------------------------
+
+import re  # noqa: E402 (appended block)
+
+from coursekit.landscape import loss_along_line  # noqa: E402
+
+
+def _flat_net_loss(seed=0, n=10, d=3, h=4, c=3):
+    """A two-layer net's cross-entropy as a function of its flattened parameters (torch, float64)."""
+    r = np.random.default_rng(seed)
+    X, y = torch.tensor(r.normal(size=(n, d))), torch.tensor(r.integers(0, c, size=n))
+    shapes = [(d, h), (h,), (h, c), (c,)]
+    size = sum(int(np.prod(s)) for s in shapes)
+
+    def loss(theta):
+        assert theta.dtype == np.float64 and theta.ndim == 1  # the contract of loss_fn
+        t, parts, i = torch.tensor(theta), [], 0
+        for s in shapes:
+            k = int(np.prod(s))
+            parts.append(t[i:i + k].reshape(s))
+            i += k
+        W1, b1, W2, b2 = parts
+        return F.cross_entropy(torch.relu(X @ W1 + b1) @ W2 + b2, y).item()
+
+    return loss, 0.5 * r.normal(size=size), r.normal(size=size)
+
+
+def test_loss_along_line_end_points_and_torch_interpolation():
+    loss, theta0, theta1 = _flat_net_loss()
+    alphas = np.linspace(-0.5, 1.5, 9)
+    curve = loss_along_line(loss, theta0, theta1, alphas)
+    assert curve.shape == (9,) and curve.dtype == np.float64
+    ends = loss_along_line(loss, theta0, theta1, [0.0, 1.0])
+    assert ends[0] == loss(theta0) and ends[1] == loss(theta1)  # exactly: (1 - 0) * t0 + 0 * t1 == t0
+    t0, t1 = torch.tensor(theta0), torch.tensor(theta1)
+    theirs = [loss(torch.lerp(t0, t1, float(a)).numpy()) for a in alphas]  # torch.lerp: t0 + a (t1 - t0)
+    np.testing.assert_allclose(curve, theirs, **TOL)
+
+
+def test_loss_along_line_never_modifies_its_inputs_and_hands_out_new_arrays():
+    seen = []
+
+    def loss(theta):
+        seen.append(theta)
+        theta[0] = 1e9  # a hostile loss_fn that writes into its argument
+        return 0.0
+
+    theta0, theta1 = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    out = loss_along_line(loss, theta0, theta1, (0.0, 1.0, 0.5))
+    np.testing.assert_array_equal(out, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(theta0, [1.0, 2.0])
+    np.testing.assert_array_equal(theta1, [3.0, -1.0])
+    assert len({id(t) for t in seen}) == 3 and all(t is not theta0 and t is not theta1 for t in seen)
+
+
+def test_loss_along_line_takes_array_likes_and_an_empty_alpha_list():
+    quad = lambda th: float(th @ th)  # noqa: E731
+    np.testing.assert_allclose(loss_along_line(quad, [1, 0], [0, 1], [0.5]), [0.5], **TOL)
+    empty = loss_along_line(quad, [1, 0], [0, 1], [])
+    assert empty.shape == (0,) and empty.dtype == np.float64
+
+
+@pytest.mark.parametrize("theta0, theta1, words", [
+    (np.zeros((2, 2)), np.zeros((2, 2)), "shapes (2, 2) and (2, 2)"), (np.zeros(3), np.zeros(2), "shapes (3,) and (2,)"),
+    (np.zeros(2), np.zeros((2, 1)), "shapes (2,) and (2, 1)"), (0.0, 1.0, "shapes () and ()"),
+])
+def test_loss_along_line_rejects_bad_input_clearly(theta0, theta1, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        loss_along_line(lambda th: 0.0, theta0, theta1, [0.0])
+
+
+def lal_lerp(loss_fn, theta0, theta1, alphas):
+    a0, a1 = np.asarray(theta0, dtype=float), np.asarray(theta1, dtype=float)
+    if a0.ndim != 1 or a0.shape != a1.shape:
+        raise ValueError(f"theta0 {a0.shape} and theta1 {a1.shape} must be flat and of one length")
+    out = np.empty(len(alphas))
+    for k, a in enumerate(alphas):
+        out[k] = loss_fn(a0 + a * (a1 - a0))
+    return out
+
+
+def test_loss_along_line_written_another_way_gets_full_marks():
+    ev = evaluate("loss_along_line", lal_lerp)
+    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]

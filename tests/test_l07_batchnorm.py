@@ -215,3 +215,141 @@ def fold_via_forward(W, b, gamma, beta, state, *, eps=1e-5):
 def test_fold_batchnorm_variant_gets_full_marks():
     ev = evaluate("fold_batchnorm", fold_via_forward)
     assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+
+
+# --- layernorm_forward / layernorm_backward ----------------------------------------------
+
+import re  # noqa: E402 (appended block)
+
+from coursekit.layernorm import layernorm_backward, layernorm_forward  # noqa: E402
+
+
+def _torch_ln(c, gamma, beta, eps, elementwise_affine=True):
+    ln = torch.nn.LayerNorm(c, eps=eps, elementwise_affine=elementwise_affine).double()
+    if elementwise_affine:
+        with torch.no_grad():
+            ln.weight.copy_(torch.from_numpy(gamma))
+            ln.bias.copy_(torch.from_numpy(beta))
+    return ln
+
+
+@pytest.mark.parametrize("n, c, eps, loc, scale", [(8, 5, 1e-5, 0.0, 1.0), (1, 6, 1e-5, 3.0, 2.0),
+                                                   (3, 1, 1e-3, 0.0, 1.0), (16, 32, 0.1, -5.0, 0.3),
+                                                   (5, 4, 1e-8, 1e3, 1e-2)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layernorm_matches_torch_forward_and_autograd(n, c, eps, loc, scale, affine):
+    rng = np.random.default_rng(n * 100 + c)
+    x = rng.normal(loc, scale, size=(n, c))
+    dout = rng.normal(size=(n, c))
+    gamma, beta = (rng.normal(1.0, 0.5, size=c), rng.normal(size=c)) if affine else (np.ones(c), np.zeros(c))
+    ln = _torch_ln(c, gamma, beta, eps, affine)
+    xt = torch.tensor(x, requires_grad=True)
+    out_t = ln(xt)
+    out_t.backward(torch.tensor(dout))
+    out, cache = layernorm_forward(x, gamma, beta, eps=eps)
+    dx, dgamma, dbeta = layernorm_backward(dout, cache)
+    np.testing.assert_allclose(out, out_t.detach().numpy(), atol=ATOL, rtol=RTOL)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=ATOL, rtol=RTOL)
+    if affine:
+        np.testing.assert_allclose(dgamma, ln.weight.grad.numpy(), atol=ATOL, rtol=RTOL)
+        np.testing.assert_allclose(dbeta, ln.bias.grad.numpy(), atol=ATOL, rtol=RTOL)
+    assert out.dtype == dx.dtype == dgamma.dtype == dbeta.dtype == np.float64
+    assert dgamma.shape == dbeta.shape == (c,)
+
+
+def test_layernorm_same_in_training_and_eval_and_independent_of_the_batch():
+    """No running statistics: torch's eval mode gives the same output, and each row's output depends
+    on that row only (the reason it is used where batches are small)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(2.0, 3.0, size=(6, 4))
+    gamma, beta = rng.normal(size=4), rng.normal(size=4)
+    x_copy = x.copy()
+    out, _ = layernorm_forward(x, gamma, beta)
+    ln = _torch_ln(4, gamma, beta, 1e-5).eval()
+    with torch.no_grad():
+        np.testing.assert_allclose(out, ln(torch.tensor(x)).numpy(), atol=ATOL, rtol=RTOL)
+    for i in range(6):
+        alone, _ = layernorm_forward(x[i:i + 1], gamma, beta)
+        np.testing.assert_allclose(alone[0], out[i], atol=ATOL, rtol=RTOL)
+    np.testing.assert_array_equal(x, x_copy)
+
+
+def test_layernorm_backward_passes_a_gradient_check():
+    rng = np.random.default_rng(5)
+    x, gamma, beta, dout = rng.normal(size=(3, 5)), rng.normal(size=5), rng.normal(size=5), rng.normal(size=(3, 5))
+    dx, _, _ = layernorm_backward(dout, layernorm_forward(x, gamma, beta)[1])
+    h = 1e-6
+    numeric = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        e = np.zeros_like(x)
+        e[idx] = h
+        numeric[idx] = np.sum(dout * (layernorm_forward(x + e, gamma, beta)[0]
+                                      - layernorm_forward(x - e, gamma, beta)[0])) / (2 * h)
+    np.testing.assert_allclose(dx, numeric, atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("x, gamma, words", [
+    (np.ones(4), np.ones(4), "shape (4,)"), (np.ones((2, 3, 4)), np.ones(4), "shape (2, 3, 4)"),
+    (np.ones((2, 4)), np.ones(3), "(C,) = (4,), got (3,)"),
+])
+def test_layernorm_rejects_bad_input_clearly(x, gamma, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        layernorm_forward(x, gamma, np.zeros_like(gamma))
+
+
+LN_STUDENT_CODE = """
+import numpy as np
+
+def layernorm_forward(x, gamma, beta, *, eps=1e-5):
+    # the transpose trick: LayerNorm is BatchNorm's arithmetic on x.T
+    xt = x.T
+    mu = xt.mean(axis=0)
+    var = ((xt - mu) ** 2).mean(axis=0)
+    std = np.sqrt(var + eps)
+    x_hat = ((xt - mu) / std).T
+    return gamma * x_hat + beta, (x, gamma, mu, std)
+
+
+def layernorm_backward(dout, cache):
+    # the chain rule step by step, through the mean and the variance of each row
+    x, gamma, mu, std = cache
+    c = x.shape[1]
+    xc = x - mu[:, None]
+    x_hat = xc / std[:, None]
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dbeta = np.sum(dout, axis=0)
+    dx_hat = dout * gamma
+    dvar = np.sum(dx_hat * xc, axis=1) * -0.5 * std ** -3
+    dmu = -np.sum(dx_hat, axis=1) / std - 2.0 * dvar * xc.mean(axis=1)
+    dx = dx_hat / std[:, None] + (2.0 * dvar[:, None] * xc + dmu[:, None]) / c
+    return dx, dgamma, dbeta
+"""
+
+
+def _ln_student():
+    namespace = {}
+    exec(compile(LN_STUDENT_CODE, "<student notebook>", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("name", ["layernorm_forward", "layernorm_backward"])
+def test_layernorm_written_another_way_gets_full_marks(name):
+    ev = evaluate(name, _ln_student()[name])
+    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+
+
+def test_layernorm_backward_uses_the_cache_of_the_forward_beside_it():
+    namespace = _ln_student()
+    exec("def layernorm_forward(*args, **kwargs):\n    raise NotImplementedError()", namespace)
+    ev = evaluate("layernorm_backward", namespace["layernorm_backward"], hidden=False)
+    assert ev.score == 0 and all("Finish layernorm_forward first" in r.problem for r in ev.results)
+
+
+def test_layernorm_delegating_to_torch_earns_nothing():
+    def via_torch(x, gamma, beta, *, eps=1e-5):
+        import torch.nn.functional as F
+        out = F.layer_norm(torch.tensor(x), (x.shape[1],), torch.tensor(gamma), torch.tensor(beta), eps)
+        return out.numpy(), None
+
+    ev = evaluate("layernorm_forward", via_torch)
+    assert ev.score == 0 and ev.delegated

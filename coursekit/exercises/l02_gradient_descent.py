@@ -336,3 +336,247 @@ register(Exercise(
         Mistake("frobenius_norm", "np.linalg.norm(H) is the Frobenius norm, not the largest eigenvalue",
                 _msl_norm),
     ]))
+
+
+# --- warmup_cosine ---------------------------------------------------------------
+
+from coursekit.critical_points import classify_critical_point  # noqa: E402 (appended block, one per exercise)
+from coursekit.exercises._bad_input import BAD_INPUT, expect_value_error  # noqa: E402
+from coursekit.schedules import warmup_cosine  # noqa: E402
+
+
+def _wc_case(lr0, warmup, total, t, min_lr=None, note=""):
+    label = f"lr0={lr0:g}, warmup={warmup}, total={total}, t={t}"
+    if min_lr is None:
+        return Case(label + note, (lr0, warmup, total, t))
+    return Case(f"{label}, min_lr={min_lr:g}{note}", (lr0, warmup, total, t), {"min_lr": min_lr})
+
+
+def _wc_cases(hidden):
+    if not hidden:
+        return [_wc_case(0.1, 10, 100, 5, note=": half-way up the warm-up"),
+                _wc_case(0.1, 10, 100, 55, note=": half-way down the cosine"),
+                _wc_case(0.1, 10, 100, 30, min_lr=0.01),
+                Case(f"{BAD_INPUT}: warmup=100 = total=100 must raise ValueError", (0.1, 100, 100, 5))]
+    cases = [
+        _wc_case(0.1, 0, 50, 0, note=": warmup=0, step 0 gets lr0"),
+        _wc_case(0.2, 0, 40, 13, min_lr=0.02, note=" (no warm-up: torch's CosineAnnealingLR)"),
+        _wc_case(0.5, 4, 20, 0, min_lr=0.05, note=": the ramp starts at 0, not at min_lr"),
+        _wc_case(0.5, 4, 20, 3, min_lr=0.05, note=": last warm-up step"),
+        _wc_case(0.5, 4, 20, 4, min_lr=0.05, note=": t = warmup gives lr0"),
+        _wc_case(0.5, 4, 20, 9, min_lr=0.05),
+        _wc_case(0.5, 4, 20, 20, min_lr=0.05, note=": t = total gives min_lr"),
+        _wc_case(0.5, 4, 20, 27, min_lr=0.05, note=": after total the rate stays at min_lr"),
+        _wc_case(3e-4, 500, 10000, 137),
+        _wc_case(3e-4, 500, 10000, 7321, min_lr=1e-5),
+        _wc_case(1.0, 1, 2, 1, note=": one warm-up step, one cosine step"),
+        _wc_case(1.0, 3, 9, 40, note=": long after total, min_lr=0"),
+    ]
+    rng = np.random.default_rng(250)
+    for _ in range(3):
+        total = int(rng.integers(20, 400))
+        warmup = int(rng.integers(1, total // 2))
+        t = int(rng.integers(0, total + 1))
+        cases.append(_wc_case(round(float(rng.uniform(0.01, 1.0)), 4), warmup, total, t,
+                              min_lr=round(float(rng.uniform(0.0, 0.01)), 5), note=" (random)"))
+    cases += [Case(f"{BAD_INPUT}: warmup=30 > total=20 must raise ValueError", (0.1, 30, 20, 5)),
+              Case(f"{BAD_INPUT}: warmup=-1 must raise ValueError", (0.1, -1, 20, 5)),
+              Case(f"{BAD_INPUT}: t=-1 must raise ValueError", (0.1, 5, 20, -1))]
+    return cases
+
+
+def _wc(lr0, warmup, total, t, min_lr, *, ramp=lambda lr0, warmup, t, min_lr: lr0 * t / warmup,
+        span=lambda warmup, total: total - warmup, shift=True, floor=True, subtract_min=True):
+    """The schedule with one part swappable; validates like the spec (the mistakes are in the formula)."""
+    if not 0 <= warmup < total:
+        raise ValueError(f"need 0 <= warmup < total, got warmup={warmup}, total={total}")
+    if t < 0:
+        raise ValueError(f"t must be >= 0, got {t}")
+    if t < warmup:
+        return float(ramp(lr0, warmup, t, min_lr))
+    if t > total and floor:
+        return float(min_lr)
+    cosine = (1.0 + math.cos(math.pi * ((t - warmup) if shift else t) / span(warmup, total))) / 2.0
+    return float(min_lr + ((lr0 - min_lr) if subtract_min else lr0) * cosine)
+
+
+def _wc_warmup_off_by_one(lr0, warmup, total, t, min_lr=0.0):
+    return _wc(lr0, warmup, total, t, min_lr, ramp=lambda lr0, warmup, t, min_lr: lr0 * (t + 1) / warmup)
+
+
+def _wc_ramp_from_min_lr(lr0, warmup, total, t, min_lr=0.0):
+    return _wc(lr0, warmup, total, t, min_lr,
+               ramp=lambda lr0, warmup, t, min_lr: min_lr + (lr0 - min_lr) * t / warmup)
+
+
+def _wc_cosine_over_total(lr0, warmup, total, t, min_lr=0.0):
+    return _wc(lr0, warmup, total, t, min_lr, span=lambda warmup, total: total)
+
+
+def _wc_cosine_from_zero(lr0, warmup, total, t, min_lr=0.0):
+    return _wc(lr0, warmup, total, t, min_lr, shift=False)
+
+
+def _wc_min_lr_not_subtracted(lr0, warmup, total, t, min_lr=0.0):
+    return _wc(lr0, warmup, total, t, min_lr, subtract_min=False)
+
+
+def _wc_climbs_after_total(lr0, warmup, total, t, min_lr=0.0):
+    return _wc(lr0, warmup, total, t, min_lr, floor=False)
+
+
+register(Exercise(
+    name="warmup_cosine", lesson=LESSON, reference=warmup_cosine, points=3,
+    visible=lambda: _wc_cases(False), hidden=lambda: _wc_cases(True), run=expect_value_error(),
+    mistakes=[
+        Mistake("warmup_off_by_one", "the warm-up is lr0 * t / warmup: step 0 gets 0 and step warmup gets lr0 "
+                "(lr0 * (t + 1) / warmup reaches lr0 one step early)", _wc_warmup_off_by_one),
+        Mistake("warmup_from_min_lr", "the warm-up ramps from 0, not from min_lr: lr0 * t / warmup",
+                _wc_ramp_from_min_lr),
+        Mistake("cosine_over_total", "the cosine runs over the total - warmup steps after the warm-up: "
+                "cos(pi * (t - warmup) / (total - warmup)), not / total", _wc_cosine_over_total),
+        Mistake("cosine_not_shifted", "the cosine starts when the warm-up ends: use t - warmup inside the "
+                "cosine, so that t = warmup gives lr0", _wc_cosine_from_zero),
+        Mistake("min_lr_not_subtracted", "the cosine moves between lr0 and min_lr: min_lr + (lr0 - min_lr) * "
+                "(1 + cos(...)) / 2, so t = warmup gives lr0 (not lr0 + min_lr)", _wc_min_lr_not_subtracted),
+        Mistake("climbs_after_total", "after total the rate stays at min_lr; the cosine formula would climb "
+                "again (that is what torch's CosineAnnealingLR does past T_max)", _wc_climbs_after_total),
+    ]))
+
+
+# --- classify_critical_point -------------------------------------------------------
+
+def _hessian(eigenvalues, seed):
+    """A symmetric matrix with the given eigenvalues in a random orthonormal basis (exactly symmetric)."""
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(len(lam), len(lam))))
+    H = (q * lam) @ q.T
+    return (H + H.T) / 2.0
+
+
+def _ccp_case(label, H, tol=None):
+    H = np.asarray(H, dtype=np.float64)
+    if tol is None:
+        return Case(label, (H,))
+    return Case(f"{label}, tol={tol:g}", (H,), {"tol": tol})
+
+
+def _ccp_cases(hidden):
+    if not hidden:
+        return [_ccp_case("H=diag(2, 3)", np.diag([2.0, 3.0])),
+                _ccp_case("H=diag(2, -2): x**2 - y**2 at the origin", np.diag([2.0, -2.0])),
+                _ccp_case("H=[[0, -2], [-2, 0]]: f(a, b) = (1 - a*b)**2 at the origin", [[0.0, -2.0], [-2.0, 0.0]]),
+                Case(f"{BAD_INPUT}: H of shape (2, 3) must raise ValueError", (np.ones((2, 3)),))]
+    cases = [
+        _ccp_case("H=-identity(3)", -np.eye(3)),
+        _ccp_case("H=diag(1, 0): a valley, the test says nothing", np.diag([1.0, 0.0])),
+        _ccp_case("H=zeros((2, 2)): x**4 + y**4 at the origin", np.zeros((2, 2))),
+        _ccp_case("H=[[2, 2], [2, 2]]: f(a, b) = (1 - a*b)**2 at (1, 1), eigenvalues 4 and 0", [[2.0, 2.0], [2.0, 2.0]]),
+        _ccp_case("H=[[1, 2], [2, 1]]: positive diagonal, eigenvalues 3 and -1", [[1.0, 2.0], [2.0, 1.0]]),
+        _ccp_case("H=[[-3, 2], [2, -3]]: eigenvalues -1 and -5", [[-3.0, 2.0], [2.0, -3.0]]),
+        _ccp_case("H=diag(1, -1, -1): determinant > 0, a saddle in 3-D", np.diag([1.0, -1.0, -1.0])),
+        _ccp_case("H=diag(-1, -1, 2, 3): determinant > 0, trace > 0", np.diag([-1.0, -1.0, 2.0, 3.0])),
+        _ccp_case("H=[[1, 3], [3, 2]]: positive diagonal, determinant < 0", [[1.0, 3.0], [3.0, 2.0]]),
+        _ccp_case("H=[[-1, 2], [2, -1]]: negative diagonal, eigenvalues 1 and -3", [[-1.0, 2.0], [2.0, -1.0]]),
+        _ccp_case("H=diag(-1, 0, -2)", np.diag([-1.0, 0.0, -2.0])),
+        _ccp_case("H=diag(2, 1e-10, 3)", np.diag([2.0, 1e-10, 3.0])),
+        _ccp_case("eigenvalues (1, 1e-12): below tol, degenerate", _hessian([1.0, 1e-12], 1)),
+        _ccp_case("eigenvalues (-2, -1e-10, -1): within tol of 0, degenerate", _hessian([-2.0, -1e-10, -1.0], 2)),
+        _ccp_case("eigenvalues (1, 1e-12)", _hessian([1.0, 1e-12], 3), tol=1e-14),
+        _ccp_case("eigenvalues (3, 0.2, -0.2): small ones inside tol", _hessian([3.0, 0.2, -0.2], 4), tol=0.5),
+        _ccp_case("eigenvalues (-4, -0.3)", _hessian([-4.0, -0.3], 5), tol=0.1),
+        _ccp_case("H=[[5]]: one dimension", [[5.0]]),
+    ]
+    for seed, lam in ((6, [2.0, -0.5, 1.0, 3.0]), (7, [-1.0, -2.0, -0.1, -5.0, -3.0]), (8, [0.3, 1.5, 2.0])):
+        cases.append(_ccp_case(f"random {len(lam)}x{len(lam)} symmetric (seed {seed})", _hessian(lam, seed)))
+    cases += [Case(f"{BAD_INPUT}: H=[[1, 2], [0, 1]] (not symmetric) must raise ValueError",
+                   (np.array([[1.0, 2.0], [0.0, 1.0]]),)),
+              Case(f"{BAD_INPUT}: H of shape (3,) must raise ValueError", (np.array([1.0, 2.0, 3.0]),))]
+    return cases
+
+
+def _ccp_validated(H):
+    H = np.asarray(H, dtype=np.float64)
+    if H.ndim != 2 or H.shape[0] != H.shape[1]:
+        raise ValueError(f"H must be square, got shape {H.shape}")
+    if not np.allclose(H, H.T):
+        raise ValueError("H must be symmetric")
+    return H
+
+
+def _ccp_from(lam, pos, neg):
+    if pos.any() and neg.any():
+        return "saddle"
+    if pos.all():
+        return "minimum"
+    if neg.all():
+        return "maximum"
+    return "degenerate"
+
+
+def _ccp_no_tolerance(H, tol=1e-8):
+    lam = np.linalg.eigvalsh(_ccp_validated(H))
+    return _ccp_from(lam, lam > 0, lam < 0)
+
+
+def _ccp_tol_wrong_side(H, tol=1e-8):
+    lam = np.linalg.eigvalsh(_ccp_validated(H))
+    return _ccp_from(lam, lam > -tol, lam < tol)
+
+
+def _ccp_semidefinite_minimum(H, tol=1e-8):
+    lam = np.linalg.eigvalsh(_ccp_validated(H))
+    if (lam > tol).any() and (lam < -tol).any():
+        return "saddle"
+    if (lam >= -tol).all():
+        return "minimum"
+    if (lam <= tol).all():
+        return "maximum"
+    return "degenerate"
+
+
+def _ccp_diagonal(H, tol=1e-8):
+    d = np.diag(_ccp_validated(H))
+    return _ccp_from(d, d > tol, d < -tol)
+
+
+def _ccp_determinant(H, tol=1e-8):
+    H = _ccp_validated(H)
+    det, trace = np.linalg.det(H), np.trace(H)
+    if abs(det) <= tol:
+        return "degenerate"
+    if det < 0:
+        return "saddle"
+    return "minimum" if trace > 0 else "maximum"
+
+
+def _ccp_swapped(H, tol=1e-8):
+    lam = np.linalg.eigvalsh(_ccp_validated(H))
+    up, down = lam > tol, lam < -tol
+    if up.any() and down.any():
+        return "saddle"
+    if up.all():
+        return "maximum"
+    if down.all():
+        return "minimum"
+    return "degenerate"
+
+
+register(Exercise(
+    name="classify_critical_point", lesson=LESSON, reference=classify_critical_point, points=3,
+    visible=lambda: _ccp_cases(False), hidden=lambda: _ccp_cases(True), run=expect_value_error(),
+    mistakes=[
+        Mistake("no_tolerance", "eigenvalues are compared with 0 exactly: one within tol of 0 (1e-12, say) "
+                "counts as zero, and then the test says nothing (\"degenerate\")", _ccp_no_tolerance),
+        Mistake("tolerance_wrong_side", "the tolerance is on the wrong side: positive means lam > tol and "
+                "negative lam < -tol, so an eigenvalue in [-tol, tol] is neither", _ccp_tol_wrong_side),
+        Mistake("semidefinite_is_minimum", "all eigenvalues >= 0 is not enough for a minimum: with one of them "
+                "(within tol of) 0 the second-order test says nothing (\"degenerate\")", _ccp_semidefinite_minimum),
+        Mistake("minimum_maximum_swapped", "a minimum curves up in every direction: all eigenvalues > tol; "
+                "a maximum has all of them < -tol", _ccp_swapped),
+        Mistake("diagonal_entries", "the signs of H's diagonal entries are not those of its eigenvalues "
+                "([[1, 2], [2, 1]] has a positive diagonal and eigenvalues 3 and -1): use np.linalg.eigvalsh(H)",
+                _ccp_diagonal),
+        Mistake("determinant_test", "the determinant/trace test only works for 2x2 matrices (diag(1, -1, -1) "
+                "has det > 0 and is a saddle): look at the sign of every eigenvalue", _ccp_determinant),
+    ]))

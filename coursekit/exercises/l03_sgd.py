@@ -481,3 +481,133 @@ register(Exercise(
         Mistake("sample_weighted", "weights each batch's loss by its size; the mean batch loss counts each "
                 "batch once (they differ when the last batch is smaller)", _toe_weighted),
     ]))
+
+
+# --- gradient_noise ----------------------------------------------------------------
+
+from coursekit.exercises._bad_input import BAD_INPUT, expect_value_error  # noqa: E402 (appended block)
+from coursekit.sgd import gradient_noise  # noqa: E402
+
+
+def _used(seed, k=5):
+    rng = np.random.default_rng(seed)
+    rng.normal(size=k)
+    return rng
+
+
+def _gn_problem(n, d, seed):
+    """Noisy linear data and a point (w, b) away from the solution, so the gradients are not 0."""
+    X, y, _, _ = linear_regression(n=n, d=d, noise=0.5, seed=seed)
+    w = np.random.default_rng(seed + 1).normal(size=d)
+    return X, y, w, 0.3
+
+
+def _gn_cases(hidden):
+    X6 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, -1.0], [-1.0, 0.5], [0.5, 2.0]])
+    y6 = np.array([1.0, -1.0, 0.5, 2.0, 0.0, 1.5])
+    w6 = np.array([0.5, -1.0])
+    if not hidden:
+        return [Case("6 samples, w=(0.5, -1), b=0.2, batch_size=2, n_draws=3, rng=default_rng(0)",
+                     (w6, 0.2, X6, y6, 2, 3, np.random.default_rng(0))),
+                Case("6 samples, batch_size=6 = len(X): every batch is the whole data set, noise 0",
+                     (w6, 0.2, X6, y6, 6, 2, np.random.default_rng(1))),
+                Case(f"{BAD_INPUT}: batch_size=0 must raise ValueError", (w6, 0.2, X6, y6, 0, 3, np.random.default_rng(2)))]
+    X, y, w, b = _gn_problem(40, 3, 300)
+    X1, y1, _, _ = _gn_problem(25, 1, 310)
+    Xe, ye, we, be = linear_regression(n=12, d=2, noise=0.0, seed=320)
+    return [
+        Case("40 samples, 3 features, batch_size=5, n_draws=20, rng=default_rng(1)", (w, b, X, y, 5, 20, np.random.default_rng(1))),
+        Case("40 samples, batch_size=1 (pure SGD), n_draws=15", (w, b, X, y, 1, 15, np.random.default_rng(2))),
+        Case("40 samples, batch_size=39, n_draws=8", (w, b, X, y, 39, 8, np.random.default_rng(3))),
+        Case("40 samples, batch_size=40 = len(X): noise 0", (w, b, X, y, 40, 4, np.random.default_rng(4))),
+        Case("40 samples, batch_size=8, n_draws=1: one draw", (w, b, X, y, 8, 1, np.random.default_rng(5))),
+        Case("25 samples, 1 feature, w=-2, b=1.5, batch_size=4, n_draws=12, a generator already used",
+             (np.array([-2.0]), 1.5, X1, y1, 4, 12, _used(6))),
+        Case("12 samples of noise-free data at the exact solution: every gradient is 0",
+             (we, be, Xe, ye, 3, 5, np.random.default_rng(7)), atol=1e-12),
+        Case("6 samples, w=(0.5, -1), b=-1, batch_size=3, n_draws=10", (w6, -1.0, X6, y6, 3, 10, np.random.default_rng(8))),
+        Case(f"{BAD_INPUT}: batch_size=41 > len(X)=40 must raise ValueError", (w, b, X, y, 41, 3, np.random.default_rng(9))),
+        Case(f"{BAD_INPUT}: n_draws=0 must raise ValueError", (w, b, X, y, 5, 0, np.random.default_rng(10))),
+    ]
+
+
+def _gn(w, b, X, y, batch_size, n_draws, rng, *, draw="choice", with_db=True, reduce="squared_norm",
+        average=True, reuse=False):
+    """Gradient noise with one part swappable; validates like the spec (the mistakes are elsewhere)."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    n = len(X)
+    if not 1 <= batch_size <= n or n_draws < 1:
+        raise ValueError("need 1 <= batch_size <= len(X) and n_draws >= 1")
+
+    def grad(Xb, yb):
+        r = Xb @ w + b - yb
+        dw = 2.0 / len(yb) * Xb.T @ r
+        return np.append(dw, 2.0 / len(yb) * r.sum()) if with_db else dw
+
+    g = grad(X, y)
+    values = []
+    idx = None
+    for _ in range(n_draws):
+        if idx is None or not reuse:
+            if draw == "choice":
+                idx = rng.choice(n, size=batch_size, replace=False)
+            elif draw == "replacement":
+                idx = rng.choice(n, size=batch_size)
+            else:
+                idx = rng.permutation(n)[:batch_size]
+        diff = grad(X[idx], y[idx]) - g
+        values.append({"squared_norm": np.sum(diff ** 2), "norm": np.sqrt(np.sum(diff ** 2)),
+                       "mean": np.mean(diff ** 2)}[reduce])
+    return float(np.mean(values) if average else np.sum(values))
+
+
+def _gn_replacement(w, b, X, y, batch_size, n_draws, rng):
+    return _gn(w, b, X, y, batch_size, n_draws, rng, draw="replacement")
+
+
+def _gn_permutation(w, b, X, y, batch_size, n_draws, rng):
+    return _gn(w, b, X, y, batch_size, n_draws, rng, draw="permutation")
+
+
+def _gn_dw_only(w, b, X, y, batch_size, n_draws, rng):
+    return _gn(w, b, X, y, batch_size, n_draws, rng, with_db=False)
+
+
+def _gn_norm(w, b, X, y, batch_size, n_draws, rng):
+    return _gn(w, b, X, y, batch_size, n_draws, rng, reduce="norm")
+
+
+def _gn_mean_over_entries(w, b, X, y, batch_size, n_draws, rng):
+    return _gn(w, b, X, y, batch_size, n_draws, rng, reduce="mean")
+
+
+def _gn_summed(w, b, X, y, batch_size, n_draws, rng):
+    return _gn(w, b, X, y, batch_size, n_draws, rng, average=False)
+
+
+def _gn_one_batch(w, b, X, y, batch_size, n_draws, rng):
+    return _gn(w, b, X, y, batch_size, n_draws, rng, reuse=True)
+
+
+register(Exercise(
+    name="gradient_noise", lesson=LESSON, reference=gradient_noise, points=4,
+    visible=lambda: _gn_cases(False), hidden=lambda: _gn_cases(True), run=expect_value_error(),
+    forbidden=_forbidden_autograd(),
+    mistakes=[
+        Mistake("with_replacement", "the batch is drawn with replacement (rng.choice's default): draw it with "
+                "rng.choice(len(X), size=batch_size, replace=False), so a batch of len(X) is the whole data set",
+                _gn_replacement),
+        Mistake("permutation_draw", "the batch comes from rng.permutation(len(X))[:batch_size]: the same "
+                "distribution, but other numbers; the spec fixes rng.choice(len(X), size=batch_size, "
+                "replace=False), one call per draw", _gn_permutation),
+        Mistake("dw_only", "only dw is compared: g stacks dw and db into one vector of d + 1 entries "
+                "(np.append(dw, db))", _gn_dw_only),
+        Mistake("norm_not_squared", "the noise is the mean of the squared norm ||g_B - g||**2, not of the norm",
+                _gn_norm),
+        Mistake("mean_over_entries", "np.mean((g_B - g)**2) averages over the d + 1 entries; the squared norm "
+                "sums them", _gn_mean_over_entries),
+        Mistake("summed_over_draws", "the squared norms are summed over the draws; the result is their mean "
+                "(divide by n_draws)", _gn_summed),
+        Mistake("one_batch_reused", "the batch is drawn once and reused: draw a new one for every one of the "
+                "n_draws draws", _gn_one_batch),
+    ]))

@@ -444,3 +444,147 @@ register(Exercise(
         Mistake("relu_prime_zero_is_one", "relu'(0) = 0 (torch's convention): mask with pre-activation > 0, not >= 0",
                 _net_zero_one),
     ]))
+
+
+# --- loss_along_line -----------------------------------------------------------------
+
+from coursekit.exercises._bad_input import BAD_INPUT, expect_value_error  # noqa: E402 (appended block)
+from coursekit.landscape import loss_along_line  # noqa: E402
+
+
+class QuadraticLoss:
+    """``sum(c * (theta - centre)**2) / 2``: a bowl with its bottom at ``centre``."""
+
+    def __init__(self, centre, c):
+        self.centre = np.asarray(centre, dtype=np.float64)
+        self.c = np.asarray(c, dtype=np.float64)
+
+    def __call__(self, theta):
+        return 0.5 * float(np.sum(self.c * (theta - self.centre) ** 2))
+
+    def __repr__(self):
+        return f"QuadraticLoss(centre={self.centre.tolist()}, c={self.c.tolist()})"
+
+
+class DoubleWell:
+    """``sum((theta**2 - 1)**2)``: minima at every theta with entries +-1, a bump between them
+    (returns a numpy float64, not a Python float)."""
+
+    def __call__(self, theta):
+        return np.sum((theta ** 2 - 1.0) ** 2)
+
+    def __repr__(self):
+        return "DoubleWell()"
+
+
+class NetLoss:
+    """The softmax cross-entropy of a ReLU two-layer net (D -> H -> C) on fixed data, as a function
+    of its parameters flattened into one vector ``(W1, b1, W2, b2)``."""
+
+    def __init__(self, X, y, h, c):
+        self.X, self.y, self.h, self.c = X, y, h, c
+
+    def size(self):
+        d = self.X.shape[1]
+        return d * self.h + self.h + self.h * self.c + self.c
+
+    def __call__(self, theta):
+        d, h, c = self.X.shape[1], self.h, self.c
+        W1 = theta[:d * h].reshape(d, h)
+        b1 = theta[d * h:d * h + h]
+        W2 = theta[d * h + h:d * h + h + h * c].reshape(h, c)
+        b2 = theta[d * h + h + h * c:]
+        s = np.maximum(self.X @ W1 + b1, 0.0) @ W2 + b2
+        s = s - s.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return -float(logp[np.arange(len(self.y)), self.y].mean())
+
+    def __repr__(self):
+        return f"NetLoss(N={len(self.y)}, D={self.X.shape[1]}, H={self.h}, C={self.c})"
+
+
+def _net_loss(seed, n, d, h, c):
+    r = _rng(seed)
+    loss = NetLoss(r.normal(size=(n, d)), r.integers(0, c, size=n), h, c)
+    p = loss.size()
+    return loss, 0.3 * r.normal(size=p), r.normal(size=p)
+
+
+def _lal_cases(hidden):
+    bowl = QuadraticLoss([1.0, -1.0], [1.0, 4.0])
+    if not hidden:
+        return [Case("bowl, theta0=(0, 0), theta1=(1, -1) (its bottom), alphas=(0, 0.5, 1)",
+                     (bowl, np.zeros(2), np.array([1.0, -1.0]), np.array([0.0, 0.5, 1.0]))),
+                Case("bowl, theta0=(2, 1), theta1=(0, -2), alphas=(-0.5, 0.25, 1.5)",
+                     (bowl, np.array([2.0, 1.0]), np.array([0.0, -2.0]), np.array([-0.5, 0.25, 1.5]))),
+                Case(f"{BAD_INPUT}: theta0 of shape (2, 2) must raise ValueError",
+                     (bowl, np.zeros((2, 2)), np.ones((2, 2)), np.array([0.0, 1.0])))]
+    net, init, trained = _net_loss(600, 12, 3, 5, 3)
+    net2, init2, trained2 = _net_loss(601, 7, 2, 4, 2)
+    r = _rng(602)
+    return [
+        Case(f"two-layer net {net!r}, from random init to other weights, 13 alphas in [-0.25, 1.25]",
+             (net, init, trained, np.linspace(-0.25, 1.25, 13))),
+        Case(f"two-layer net {net2!r}, alphas unsorted: (1, 0, 0.25, -1, 2)",
+             (net2, init2, trained2, np.array([1.0, 0.0, 0.25, -1.0, 2.0]))),
+        Case("double well in 3-D, theta0=(-1, 1, -1), theta1=(1, 1, 1): a bump between two minima",
+             (DoubleWell(), np.array([-1.0, 1.0, -1.0]), np.array([1.0, 1.0, 1.0]), np.linspace(0.0, 1.0, 9))),
+        Case("theta0 and theta1 given as lists of ints: (3, -2) and (1, 0), alphas a list (0.1, 0.7)",
+             (bowl, [3, -2], [1, 0], [0.1, 0.7])),
+        Case("one alpha, 0.3", (bowl, np.array([0.5, 0.5]), np.array([2.0, -3.0]), np.array([0.3]))),
+        Case("theta0 = theta1: the loss is the same everywhere",
+             (bowl, np.array([0.2, 0.4]), np.array([0.2, 0.4]), np.array([-1.0, 0.0, 3.0]))),
+        Case("no alphas: an empty array", (bowl, np.array([2.0, 1.0]), np.array([0.0, -2.0]), np.array([]))),
+        Case("random bowl in 20-D, theta0 away from 0, alphas far outside [0, 1]",
+             (QuadraticLoss(r.normal(size=20), r.uniform(0.1, 5.0, size=20)), r.normal(size=20), r.normal(size=20),
+              np.array([-3.0, -0.6, 0.45, 2.2, 5.0]))),
+        Case(f"{BAD_INPUT}: theta0 of length 3, theta1 of length 2 must raise ValueError",
+             (bowl, np.zeros(3), np.ones(2), np.array([0.0, 1.0]))),
+        Case(f"{BAD_INPUT}: theta1 of shape (2, 1) must raise ValueError",
+             (bowl, np.zeros(2), np.ones((2, 1)), np.array([0.5]))),
+    ]
+
+
+def _lal(loss_fn, theta0, theta1, alphas, point):
+    theta0, theta1 = np.array(theta0, dtype=np.float64), np.array(theta1, dtype=np.float64)
+    if theta0.ndim != 1 or theta0.shape != theta1.shape:
+        raise ValueError("theta0 and theta1 must be 1-D of the same length")
+    return np.array([float(loss_fn(point(theta0, theta1, a))) for a in alphas], dtype=np.float64)
+
+
+def _lal_swapped(loss_fn, theta0, theta1, alphas):
+    return _lal(loss_fn, theta0, theta1, alphas, lambda t0, t1, a: (1 - a) * t1 + a * t0)
+
+
+def _lal_no_one_minus(loss_fn, theta0, theta1, alphas):
+    return _lal(loss_fn, theta0, theta1, alphas, lambda t0, t1, a: t0 + a * t1)
+
+
+def _lal_direction_reversed(loss_fn, theta0, theta1, alphas):
+    return _lal(loss_fn, theta0, theta1, alphas, lambda t0, t1, a: t0 + a * (t0 - t1))
+
+
+def _lal_through_origin(loss_fn, theta0, theta1, alphas):
+    return _lal(loss_fn, theta0, theta1, alphas, lambda t0, t1, a: a * t1)
+
+
+def _lal_alphas_ignored(loss_fn, theta0, theta1, alphas):
+    grid = np.linspace(0.0, 1.0, len(alphas))
+    return _lal(loss_fn, theta0, theta1, grid, lambda t0, t1, a: (1 - a) * t0 + a * t1)
+
+
+register(Exercise(
+    name="loss_along_line", lesson=LESSON, reference=loss_along_line, points=3,
+    visible=lambda: _lal_cases(False), hidden=lambda: _lal_cases(True), run=expect_value_error(),
+    mistakes=[
+        Mistake("ends_swapped", "alpha = 0 is theta0 and alpha = 1 is theta1: the point is "
+                "(1 - a) * theta0 + a * theta1, not (1 - a) * theta1 + a * theta0", _lal_swapped),
+        Mistake("no_one_minus", "theta0 + a * theta1 is not on the line between them: use "
+                "(1 - a) * theta0 + a * theta1 (= theta0 + a * (theta1 - theta0))", _lal_no_one_minus),
+        Mistake("direction_reversed", "the direction from theta0 to theta1 is theta1 - theta0: "
+                "theta0 + a * (theta1 - theta0)", _lal_direction_reversed),
+        Mistake("through_origin", "a * theta1 is the line from the origin; the line starts at theta0: "
+                "(1 - a) * theta0 + a * theta1", _lal_through_origin),
+        Mistake("alphas_ignored", "the loss is wanted at the alphas given (in their order, possibly outside "
+                "[0, 1]), not on a grid of your own", _lal_alphas_ignored),
+    ]))

@@ -496,3 +496,236 @@ register(Exercise(
         Mistake("bias_not_scaled", "the bias goes through the normalisation too: b_f = (b - running_mean) * s "
                 "+ beta, not b - running_mean * s + beta", _fold_bias_unchanged),
     ]))
+
+
+# --- layernorm_forward / layernorm_backward ------------------------------------------
+#
+# In the notebook the pair shares one solution cell and one grade cell,
+# ``grade("layernorm_forward", layernorm_forward) + grade("layernorm_backward", layernorm_backward)``
+# (the spec counts a forward/backward pair as one graded exercise). The forward is graded on ``out``
+# only; the backward on the cache made by the ``layernorm_forward`` written next to it.
+
+from coursekit.layernorm import layernorm_backward, layernorm_forward  # noqa: E402 (appended block)
+
+
+def _ln_forbidden():
+    import torch
+    import torch.nn.functional as F
+    return [F.layer_norm, torch.layer_norm, torch.nn.LayerNorm.forward, torch.autograd.grad,
+            torch.autograd.backward]
+
+
+def run_layernorm_forward(fn, case):
+    """Call a layernorm_forward and keep ``out``: it must return the pair ``(out, cache)``."""
+    result = fn(*case.args, **case.kwargs)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError(f"layernorm_forward returns the pair (out, cache), got {type(result).__name__}"
+                        + (f" of {len(result)} items" if isinstance(result, tuple) else ""))
+    return result[0]
+
+
+def run_layernorm_backward(fn, case):
+    """args = (dout, inputs) with inputs = {"x", "gamma", "beta"}, kwargs eps: the cache is what the
+    layernorm_forward written next to ``fn`` (else the reference) returns; result (dx, dgamma, dbeta)."""
+    dout, inputs = case.args
+    forward = getattr(fn, "__globals__", {}).get("layernorm_forward")
+    forward = forward if callable(forward) else layernorm_forward
+    try:
+        _, cache = forward(inputs["x"], inputs["gamma"], inputs["beta"], **case.kwargs)
+    except Exception as exc:
+        raise RuntimeError("layernorm_backward is graded with the cache made by your layernorm_forward, "
+                           f"which raised {type(exc).__name__}: {exc}. Finish layernorm_forward first.") from None
+    grads = fn(dout, cache)
+    if not isinstance(grads, tuple) or len(grads) != 3:
+        raise TypeError(f"layernorm_backward must return a tuple (dx, dgamma, dbeta), got {type(grads).__name__}")
+    return grads
+
+
+def _lnf_case(label, x, gamma, beta, **kw):
+    return Case(label, (x, gamma, beta), kw)
+
+
+def _lnb_case(label, x, gamma, beta, dout, **kw):
+    return Case(f"{label}; cache = your layernorm_forward(x, gamma, beta)[1]",
+                (dout, {"x": x, "gamma": gamma, "beta": beta}), kw)
+
+
+def _lnf_cases(hidden):
+    if not hidden:
+        x = np.array([[1.0, 2.0, 3.0, 6.0], [-2.0, 0.0, 4.0, 2.0]])
+        return [_lnf_case("x a (2, 4) batch, gamma=1, beta=0", x, np.ones(4), np.zeros(4)),
+                _lnf_case("the same, gamma=(2, 1, 0.5, -1), beta=(0, 1, -1, 3)", x, np.array([2.0, 1.0, 0.5, -1.0]),
+                          np.array([0.0, 1.0, -1.0, 3.0])),
+                _lnf_case("x a (3, 3) batch, eps=0.1", np.array([[0.0, 1.0, 2.0], [5.0, 5.0, 8.0], [1.0, -1.0, 0.0]]),
+                          np.ones(3), np.zeros(3), eps=0.1)]
+    rng = np.random.default_rng(700)
+    cases = [
+        _lnf_case("(8, 5) batch, mean 5, std 3", rng.normal(5.0, 3.0, size=(8, 5)), *_affine(rng, 5)),
+        _lnf_case("one sample (1, 6): LayerNorm needs no batch", rng.normal(2.0, 1.0, size=(1, 6)), *_affine(rng, 6)),
+        _lnf_case("(4, 4) batch, each row on its own scale, eps=0.5",
+                  rng.normal(size=(4, 4)) * np.array([[0.1], [1.0], [10.0], [100.0]]), *_affine(rng, 4), eps=0.5),
+        _lnf_case("a constant row (variance 0): eps keeps it finite",
+                  np.vstack([np.full(5, 3.0), rng.normal(size=5), rng.normal(size=5)]), *_affine(rng, 5)),
+        _lnf_case("large values: x ~ 1e3 + N(0, 1e-2), eps=1e-8", 1e3 + 1e-2 * rng.normal(size=(6, 4)),
+                  *_affine(rng, 4), eps=1e-8),
+        _lnf_case("C=1: every x_hat is 0, out = beta", rng.normal(size=(5, 1)), *_affine(rng, 1)),
+    ]
+    for seed in (701, 702, 703):
+        r = np.random.default_rng(seed)
+        n, c = int(r.integers(2, 16)), int(r.integers(2, 9))
+        cases.append(_lnf_case(f"random ({n}, {c}) batch, random gamma, beta, eps",
+                               r.normal(r.normal(), r.uniform(0.5, 4), size=(n, c)), *_affine(r, c),
+                               eps=float(10.0 ** r.uniform(-6, -2))))
+    return cases
+
+
+def _ln(x, gamma, beta, eps, *, axis=1, ddof=0, eps_outside=False, swap_affine=False, one_pass=False):
+    x = np.asarray(x, dtype=np.float64)
+    mean = x.mean(axis=axis, keepdims=True)
+    if one_pass:
+        var = (x ** 2).mean(axis=axis, keepdims=True) - mean ** 2
+    else:
+        var = x.var(axis=axis, ddof=ddof, keepdims=True)
+    std = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
+    x_hat = (x - mean) / std
+    out = beta * x_hat + gamma if swap_affine else gamma * x_hat + beta
+    return out, {"x_hat": x_hat, "gamma": np.asarray(gamma, dtype=np.float64), "inv_std": 1.0 / std}
+
+
+def _lnf_batch_axis(x, gamma, beta, *, eps=1e-5):
+    return _ln(x, gamma, beta, eps, axis=0)
+
+
+def _lnf_whole_array(x, gamma, beta, *, eps=1e-5):
+    return _ln(x, gamma, beta, eps, axis=None)
+
+
+def _lnf_unbiased(x, gamma, beta, *, eps=1e-5):
+    return _ln(x, gamma, beta, eps, ddof=1)
+
+
+def _lnf_eps_outside(x, gamma, beta, *, eps=1e-5):
+    return _ln(x, gamma, beta, eps, eps_outside=True)
+
+
+def _lnf_swapped(x, gamma, beta, *, eps=1e-5):
+    return _ln(x, gamma, beta, eps, swap_affine=True)
+
+
+def _lnf_one_pass(x, gamma, beta, *, eps=1e-5):
+    return _ln(x, gamma, beta, eps, one_pass=True)
+
+
+register(Exercise(
+    name="layernorm_forward", lesson=LESSON, reference=layernorm_forward, points=3,
+    visible=lambda: _lnf_cases(False), hidden=lambda: _lnf_cases(True), run=run_layernorm_forward,
+    forbidden=_ln_forbidden(),
+    mistakes=[
+        Mistake("batch_axis", "LayerNorm normalises each sample over its features: mean and var along axis=1 "
+                "(one value per row, keepdims=True); along axis=0 it is BatchNorm", _lnf_batch_axis),
+        Mistake("whole_array", "the statistics are per sample (per row, axis=1), not one mean and variance of "
+                "the whole array", _lnf_whole_array),
+        Mistake("unbiased_variance", "the variance is the biased one (divide by C, np.var's default ddof=0), "
+                "as torch.nn.LayerNorm", _lnf_unbiased),
+        Mistake("eps_outside_sqrt", "eps goes inside the square root: (x - mean) / sqrt(var + eps)",
+                _lnf_eps_outside),
+        Mistake("swapped_affine", "gamma scales and beta shifts: out = gamma * x_hat + beta", _lnf_swapped),
+        Mistake("one_pass_variance", "var = mean(x**2) - mean(x)**2 loses most digits when the mean is large "
+                "compared with the spread (1e3 vs 1e-2 here); compute mean((x - mean)**2), as np.var does",
+                _lnf_one_pass),
+    ]))
+
+
+def _lnb_cases(hidden):
+    if not hidden:
+        x = np.array([[1.0, 2.0, 3.0, 6.0], [-2.0, 0.0, 4.0, 2.0]])
+        dout = np.array([[1.0, 0.0, -1.0, 0.5], [0.0, 2.0, 1.0, -0.5]])
+        return [_lnb_case("x a (2, 4) batch, gamma=1, beta=0", x, np.ones(4), np.zeros(4), dout),
+                _lnb_case("the same, gamma=(2, 1, 0.5, -1), beta=(0, 1, -1, 3)", x, np.array([2.0, 1.0, 0.5, -1.0]),
+                          np.array([0.0, 1.0, -1.0, 3.0]), dout),
+                _lnb_case("dout = 1 everywhere, gamma=1: dx is 0 (a constant shift of a row is normalised away)",
+                          x, np.ones(4), np.zeros(4), np.ones((2, 4)))]
+    rng = np.random.default_rng(710)
+    cases = [
+        _lnb_case("(6, 5) batch, mean 3, std 2, eps=1e-3", rng.normal(3, 2, size=(6, 5)), *_affine(rng, 5),
+                  rng.normal(size=(6, 5)), eps=1e-3),
+        _lnb_case("one sample (1, 4)", rng.normal(size=(1, 4)), *_affine(rng, 4), rng.normal(size=(1, 4))),
+        _lnb_case("a constant row (variance 0): eps keeps it finite",
+                  np.vstack([np.full(4, -1.0), rng.normal(size=4), rng.normal(size=4)]), *_affine(rng, 4),
+                  rng.normal(size=(3, 4))),
+        _lnb_case("large dout (1e3) on a (5, 3) batch, eps=0.5", rng.normal(size=(5, 3)), *_affine(rng, 3),
+                  1e3 * rng.normal(size=(5, 3)), eps=0.5),
+        _lnb_case("(3, 7) batch: more features than samples", rng.normal(size=(3, 7)), *_affine(rng, 7),
+                  rng.normal(size=(3, 7))),
+    ]
+    for seed in (711, 712, 713, 714):
+        r = np.random.default_rng(seed)
+        n, c = int(r.integers(2, 16)), int(r.integers(2, 9))
+        cases.append(_lnb_case(f"random ({n}, {c}) batch, random gamma, beta, dout and eps",
+                               r.normal(r.normal(), r.uniform(0.5, 3), size=(n, c)), *_affine(r, c),
+                               r.normal(size=(n, c)), eps=float(10.0 ** r.uniform(-6, -2))))
+    return cases
+
+
+def _lnb(dout, cache, *, constant_stats=False, no_var_term=False, batch_axis=False, dgamma_no_xhat=False,
+         swap=False, no_gamma=False):
+    dout = np.asarray(dout, dtype=np.float64)
+    x_hat, gamma, inv_std = cache["x_hat"], cache["gamma"], cache["inv_std"]
+    dgamma = dout.sum(axis=0) if dgamma_no_xhat else (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout if no_gamma else dout * gamma
+    axis = 0 if batch_axis else 1
+    m = dout.shape[axis]
+    if constant_stats:
+        dx = dx_hat * inv_std
+    elif no_var_term:
+        dx = inv_std * (dx_hat - dx_hat.mean(axis=axis, keepdims=True))
+    else:
+        dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=axis, keepdims=True)
+                            - x_hat * (dx_hat * x_hat).sum(axis=axis, keepdims=True))
+    return (dx, dbeta, dgamma) if swap else (dx, dgamma, dbeta)
+
+
+def _lnb_constant_stats(dout, cache):
+    return _lnb(dout, cache, constant_stats=True)
+
+
+def _lnb_no_var_term(dout, cache):
+    return _lnb(dout, cache, no_var_term=True)
+
+
+def _lnb_batch_axis(dout, cache):
+    return _lnb(dout, cache, batch_axis=True)
+
+
+def _lnb_dgamma_no_xhat(dout, cache):
+    return _lnb(dout, cache, dgamma_no_xhat=True)
+
+
+def _lnb_swapped(dout, cache):
+    return _lnb(dout, cache, swap=True)
+
+
+def _lnb_no_gamma(dout, cache):
+    return _lnb(dout, cache, no_gamma=True)
+
+
+register(Exercise(
+    name="layernorm_backward", lesson=LESSON, reference=layernorm_backward, points=4,
+    visible=lambda: _lnb_cases(False), hidden=lambda: _lnb_cases(True), run=run_layernorm_backward,
+    forbidden=_ln_forbidden(),
+    mistakes=[
+        Mistake("batch_axis_sums", "BatchNorm's backward sums over the batch (axis=0); a LayerNorm row's mean "
+                "and variance depend on that row only, so the sums in dx run over the features (axis=1, "
+                "keepdims=True) and divide by C", _lnb_batch_axis),
+        Mistake("constant_statistics", "dx treats each row's mean and variance as constants (dout * gamma / std); "
+                "they depend on x, which adds -sum(dx_hat) and -x_hat * sum(dx_hat * x_hat) over the features",
+                _lnb_constant_stats),
+        Mistake("missing_variance_term", "dx misses the path through the variance: the term "
+                "- x_hat * sum(dx_hat * x_hat) / C (sum over the features)", _lnb_no_var_term),
+        Mistake("dgamma_without_xhat", "dgamma = sum over the batch of dout * x_hat (gamma multiplies x_hat)",
+                _lnb_dgamma_no_xhat),
+        Mistake("swapped_dgamma_dbeta", "return (dx, dgamma, dbeta) in that order", _lnb_swapped),
+        Mistake("missing_gamma", "the gradient reaching x_hat is dout * gamma: gamma is missing in dx",
+                _lnb_no_gamma),
+    ]))

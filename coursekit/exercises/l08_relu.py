@@ -534,3 +534,104 @@ register(Exercise(
         Mistake("top_level_only", "model.children() misses layers nested in blocks; model.modules() visits "
                 "every submodule", _lgn_top_level),
     ]))
+
+
+# --- xavier_normal -------------------------------------------------------------------
+
+from coursekit.init import xavier_normal  # noqa: E402 (appended block)
+
+
+def _xavier_forbidden():
+    from torch.nn import init
+    return [init.xavier_normal_, init.xavier_uniform_]
+
+
+def run_xavier_normal(fn, case):
+    """Array cases: the array itself (same rng, same draw). Statistics cases (label starting with
+    "statistics"): mean / target, std / target and the share of |w| < target, with target
+    ``gain * sqrt(2 / (fan_in + fan_out))`` (the share is 0.683 for a normal distribution)."""
+    w = fn(*case.args, **case.kwargs)
+    if not case.label.startswith(STATS_LABEL):
+        return w
+    fan_in, fan_out = case.args[:2]
+    gain = case.kwargs.get("gain", case.args[3] if len(case.args) > 3 else 1.0)
+    w = np.asarray(w, dtype=np.float64)
+    target = gain * np.sqrt(2.0 / (fan_in + fan_out))
+    return {"shape": w.shape, "mean / target std": w.mean() / target, "std / target std": w.std() / target,
+            "share of |w| < target std": np.mean(np.abs(w) < target)}
+
+
+def _xn_cases(hidden):
+    if not hidden:
+        return [Case("fan_in=3, fan_out=2, rng=np.random.default_rng(0)", (3, 2, np.random.default_rng(0))),
+                Case("fan_in=4, fan_out=1, rng=np.random.default_rng(1), gain=5/3 (tanh)",
+                     (4, 1, np.random.default_rng(1)), {"gain": 5.0 / 3.0})]
+    # statistics of 120k-200k draws: sampling error below 0.005; every wrong std below is off by at
+    # least 0.1 (ratio) and a uniform draw by 0.1 in the share, so atol=0.02 separates them safely
+    stats = dict(atol=0.02, rtol=0.0)
+    return [Case("fan_in=8, fan_out=3, rng=np.random.default_rng(20)", (8, 3, np.random.default_rng(20))),
+            Case("fan_in=2, fan_out=64, gain=3 (positional)", (2, 64, np.random.default_rng(21), 3.0)),
+            Case("fan_in=1, fan_out=1", (1, 1, np.random.default_rng(22))),
+            Case("fan_in=100, fan_out=10, gain=5/3 (tanh's gain), a generator already used",
+                 (100, 10, _used_rng(23)), {"gain": 5.0 / 3.0}),
+            Case("fan_in=16, fan_out=16, gain=0.7", (16, 16, np.random.default_rng(24)), {"gain": 0.7}),
+            Case(f"{STATS_LABEL} of fan_in=400, fan_out=300 (std must be sqrt(2 / 700), normal)",
+                 (400, 300, np.random.default_rng(25)), weight=2, **stats),
+            Case(f"{STATS_LABEL} of fan_in=30, fan_out=4000, gain=1.2", (30, 4000, np.random.default_rng(26)),
+                 {"gain": 1.2}, weight=2, **stats)]
+
+
+def _xn_fan_in_only(fan_in, fan_out, rng, gain=1.0):
+    return rng.normal(0.0, gain * np.sqrt(1.0 / fan_in), size=(fan_in, fan_out))
+
+
+def _xn_he(fan_in, fan_out, rng, gain=1.0):
+    return rng.normal(0.0, gain * np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+
+
+def _xn_no_two(fan_in, fan_out, rng, gain=1.0):
+    return rng.normal(0.0, gain * np.sqrt(1.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
+
+
+def _xn_gain_ignored(fan_in, fan_out, rng, gain=1.0):
+    return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
+
+
+def _xn_gain_inside(fan_in, fan_out, rng, gain=1.0):
+    return rng.normal(0.0, np.sqrt(2.0 * gain / (fan_in + fan_out)), size=(fan_in, fan_out))
+
+
+def _xn_variance(fan_in, fan_out, rng, gain=1.0):
+    return rng.normal(0.0, gain ** 2 * 2.0 / (fan_in + fan_out), size=(fan_in, fan_out))
+
+
+def _xn_uniform(fan_in, fan_out, rng, gain=1.0):
+    bound = gain * np.sqrt(6.0 / (fan_in + fan_out))  # Xavier uniform: the same std, another distribution
+    return rng.uniform(-bound, bound, size=(fan_in, fan_out))
+
+
+def _xn_transposed(fan_in, fan_out, rng, gain=1.0):
+    return rng.normal(0.0, gain * np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_out, fan_in))
+
+
+register(Exercise(
+    name="xavier_normal", lesson=LESSON, reference=xavier_normal, points=2,
+    visible=lambda: _xn_cases(False), hidden=lambda: _xn_cases(True), run=run_xavier_normal,
+    forbidden=_xavier_forbidden(),
+    mistakes=[
+        Mistake("fan_in_only", "std sqrt(1 / fan_in) uses the inputs only (LeCun's); Xavier averages the two "
+                "fans: gain * sqrt(2 / (fan_in + fan_out))", _xn_fan_in_only),
+        Mistake("he_std", "std sqrt(2 / fan_in) is He's (for ReLU); Xavier's is gain * sqrt(2 / (fan_in + fan_out))",
+                _xn_he),
+        Mistake("missing_two", "the variance is 2 / (fan_in + fan_out), one over the mean of the two fans: "
+                "the 2 is missing", _xn_no_two),
+        Mistake("gain_ignored", "gain multiplies the standard deviation: gain * sqrt(2 / (fan_in + fan_out))",
+                _xn_gain_ignored),
+        Mistake("gain_inside_sqrt", "gain multiplies the standard deviation, outside the square root "
+                "(torch: std = gain * sqrt(2 / (fan_in + fan_out)))", _xn_gain_inside),
+        Mistake("variance_as_std", "rng.normal's scale is the standard deviation gain * sqrt(2 / (fan_in + "
+                "fan_out)), not the variance", _xn_variance),
+        Mistake("uniform", "draws from a uniform distribution (that is xavier_uniform_); xavier_normal draws "
+                "rng.normal(0, std, size)", _xn_uniform),
+        Mistake("transposed", "the shape is (fan_in, fan_out), for x @ W", _xn_transposed),
+    ]))

@@ -1,0 +1,146 @@
+"""Claims: what a lesson's text says about its own experiments, measured and asserted where computed.
+
+A lesson that writes "lr = 0.1 ends within 0.03 of (1, 1)" backs the sentence in the cell that
+computes it::
+
+    from coursekit.claims import claim
+    dist = np.linalg.norm(path[-1] - 1)
+    claim("ends within 0.03 of (1, 1)", dist < 0.03, dist, uses=["gradient_descent"])
+
+``claim`` asserts the claim (a regenerated notebook can never silently drift from its narrative),
+shows the reader one line with the measured value, and records it in the output's metadata
+(``METADATA_KEY``) so that the tests can list the claims of every lesson from the executed edition.
+The ``statement`` is a phrase that appears in the lesson's text, word for word (case, emphasis,
+backticks and ``$`` aside): that is how a sentence is tied to the claim that backs it.
+
+Timing claims (``claim_faster``) are shown with their measured range and asserted only as an
+ordering with a wide margin, never as absolute times: they must hold on a busy 2-core machine.
+
+When a claim fails in a student's notebook it says so in words (:class:`ClaimError`), naming the
+student's functions the experiment used. While nbgrader autogrades, a claim never raises: the
+score depends on the grade cells only.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from .runtime import is_autograding
+
+METADATA_KEY = "coursekit_claim"
+
+
+class ClaimError(AssertionError):
+    """A claim of the lesson's text that this run's numbers do not support."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checked claim: the words of the text, what was measured, whether it held."""
+
+    statement: str
+    measured: str
+    holds: bool
+    kind: str = "value"
+
+
+def _fmt(value) -> str:
+    """A short, readable rendering of a measured value (numbers to 3-4 significant digits)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) or hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
+        v = float(value)
+        if math.isnan(v) or math.isinf(v):
+            return str(v)
+        return f"{v:.4g}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, Iterable):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return str(value)
+
+
+def _show(c: Claim) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    if get_ipython() is None:
+        return
+    mark = "✓" if c.holds else "✗"
+    display({"text/plain": f"{mark} claim: {c.statement} (measured: {c.measured})"},
+            raw=True, metadata={METADATA_KEY: asdict(c)})
+
+
+def _check(c: Claim, uses: Sequence[str]) -> Claim:
+    _show(c)
+    if not c.holds and not is_autograding():
+        yours = ""
+        if uses:
+            names = ", ".join(f"`{u}`" for u in uses)
+            yours = (f" This experiment runs your {names}: if you wrote or changed it, a difference from the "
+                     f"reference there is the likely cause (run its check again, and compare the numbers).")
+        raise ClaimError(f"The lesson says: \"{c.statement}\", but this run measured {c.measured}, which does "
+                         f"not support it.{yours}")
+    return c
+
+
+def claim(statement: str, holds, measured, *, uses: Sequence[str] = ()) -> Claim:
+    """Assert and record one claim of the text.
+
+    statement: the phrase of the lesson's text that this claim backs (word for word).
+    holds: whether the measurement supports it (any truthy value; numpy booleans are fine).
+    measured: what was measured (a number, a string, a dict of named numbers, a sequence), shown to
+      the reader and in the failure message.
+    uses: names of the student's functions the experiment calls, named when the claim fails.
+    Returns the :class:`Claim`; raises :class:`ClaimError` when it does not hold (never while autograding).
+    """
+    return _check(Claim(statement, _fmt(measured), bool(holds)), uses)
+
+
+def claim_between(statement: str, value, low, high, *, uses: Sequence[str] = ()) -> Claim:
+    """Claim that ``low <= value <= high`` (for "about 0.19": a range the text's rounding allows)."""
+    v = float(value)
+    return _check(Claim(statement, f"{_fmt(v)} (expected {_fmt(low)} to {_fmt(high)})", bool(low <= v <= high)), uses)
+
+
+def claim_faster(statement: str, fast: Sequence[float], slow: Sequence[float], *, margin: float = 3.0,
+                 uses: Sequence[str] = ()) -> Claim:
+    """Claim that one thing is faster than another, from repeated timings in seconds.
+
+    Holds when the median of ``slow`` is at least ``margin`` times the median of ``fast``; ``margin`` is
+    at least 3 so that the ordering survives a busy machine. The measured ranges are shown.
+    """
+    if margin < 3.0:
+        raise ValueError(f"a timing claim needs a margin of at least 3x to hold on a busy machine, got {margin}")
+    if not fast or not slow:
+        raise ValueError("claim_faster needs at least one timing on each side")
+    ratio = statistics.median(slow) / max(statistics.median(fast), 1e-12)
+    measured = (f"{_fmt_seconds(min(fast))}-{_fmt_seconds(max(fast))} against "
+                f"{_fmt_seconds(min(slow))}-{_fmt_seconds(max(slow))}, median ratio {ratio:.3g}x (needs {margin:g}x)")
+    return _check(Claim(statement, measured, ratio >= margin, kind="timing"), uses)
+
+
+def _fmt_seconds(s: float) -> str:
+    if s >= 1:
+        return f"{s:.3g} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3g} ms"
+    return f"{s * 1e6:.3g} µs"
+
+
+def claims_in(outputs: Iterable[Mapping]) -> list[Claim]:
+    """The claims recorded in a list of nbformat outputs (of one cell or of many)."""
+    found = []
+    for out in outputs:
+        meta = (out.get("metadata") or {}).get(METADATA_KEY)
+        if meta:
+            found.append(Claim(**meta))
+    return found

@@ -1,0 +1,85 @@
+"""Claims (coursekit.claims): every statement a lesson makes about its experiments is asserted.
+
+The per-lesson audit reads the executed reading edition (notebooks/), where each claim left its
+record in the output's metadata when the cell that computes it ran.
+"""
+import os
+
+import pytest
+
+from claimaudit import audit, is_candidate, normalise, read, sentences
+from coursekit import claims
+from tools.editions import NOTEBOOKS, lessons
+
+LESSONS = lessons()
+
+
+def test_a_claim_that_holds_is_returned_and_recorded():
+    c = claims.claim("ends within 0.03 of (1, 1)", 0.01 < 0.03, 0.01)
+    assert c.holds and c.measured == "0.01" and c.statement == "ends within 0.03 of (1, 1)"
+
+
+def test_a_claim_that_fails_says_so_in_words_and_names_the_students_function():
+    with pytest.raises(claims.ClaimError) as err:
+        claims.claim("lr = 0.2 does not converge", False, {"loss": 1e-9}, uses=["gradient_descent"])
+    msg = str(err.value)
+    assert "lr = 0.2 does not converge" in msg and "loss 1e-09" in msg and "`gradient_descent`" in msg
+    assert isinstance(err.value, AssertionError)
+
+
+def test_claims_never_raise_while_autograding(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert claims.claim("anything", False, 1.0).holds is False
+
+
+def test_claim_between_is_inclusive_and_fails_outside():
+    assert claims.claim_between("about 0.19", 0.185, 0.18, 0.20).holds
+    with pytest.raises(claims.ClaimError, match="expected 0.18 to 0.2"):
+        claims.claim_between("about 0.19", 0.25, 0.18, 0.20)
+
+
+def test_timing_claims_need_a_wide_margin_and_show_ranges():
+    with pytest.raises(ValueError, match="at least 3x"):
+        claims.claim_faster("backprop is faster", [1.0], [2.0], margin=2.0)
+    c = claims.claim_faster("one backward pass is far faster", [0.001, 0.002], [0.05, 0.06])
+    assert c.holds and "ms" in c.measured and "median ratio" in c.measured
+    with pytest.raises(claims.ClaimError):
+        claims.claim_faster("one backward pass is far faster", [0.01, 0.02], [0.03, 0.04])
+
+
+def test_sentences_and_candidates():
+    md = ("Plain GD needs 120 steps. The rate is $\\kappa = 10$.\n\n- Adam beats SGD here.\n"
+          "- A definition with no number.\n\n## Heading 3\n| a | 1 |")
+    got = sentences(md)
+    assert got == ["Plain GD needs 120 steps.", "The rate is $\\kappa = 10$.", "Adam beats SGD here.",
+                   "A definition with no number."]
+    assert [is_candidate(s) for s in got] == [True, False, True, False]
+    assert normalise("**Adam** beats `SGD`") == "adam beats sgd"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_claim_of_the_reading_edition_holds_and_is_in_the_text(lesson):
+    nb = read(NOTEBOOKS / f"{lesson}.ipynb")
+    found, backed, unbacked, orphans = audit(nb, lesson)
+    assert all(c.holds for c in found), [c for c in found if not c.holds]
+    assert not orphans, f"claims whose statement appears in no text of {lesson}: {[c.statement for c in orphans]}"
+
+
+def test_claim_counts_per_lesson(capsys):
+    """Prints the claims and the unbacked sentences of every lesson (the table is the point)."""
+    rows, missing = [], {}
+    for lesson in LESSONS:
+        found, backed, unbacked, _ = audit(read(NOTEBOOKS / f"{lesson}.ipynb"), lesson)
+        rows.append((lesson, len(found), len(backed), len(unbacked)))
+        if unbacked:
+            missing[lesson] = unbacked
+    with capsys.disabled():
+        print("\nclaims per lesson (asserted claims, sentences they back, sentences with a number or a "
+              "comparison and no claim nor exemption):")
+        for lesson, n, b, u in rows:
+            print(f"  {lesson:28s} {n:3d} claims  {b:3d} backed  {u:3d} unbacked")
+        for lesson, items in missing.items():
+            for s in items:
+                print(f"  unbacked in {lesson}: {s[:110]}")
+    if os.environ.get("COURSEKIT_CLAIMS_STRICT", "1") == "1":
+        assert not missing, "sentences with a number or a comparison and no claim behind them (see above)"
