@@ -169,7 +169,7 @@ def test_a_wrong_schedule_is_caught_and_named():
 import re  # noqa: E402 (appended block)
 
 from coursekit.critical_points import classify_critical_point  # noqa: E402
-from coursekit.exercises._bad_input import RAISED  # noqa: E402
+from coursekit.grading.runners import RAISED  # noqa: E402
 from coursekit.schedules import warmup_cosine  # noqa: E402
 
 

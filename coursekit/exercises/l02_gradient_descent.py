@@ -341,7 +341,7 @@ register(Exercise(
 # --- warmup_cosine ---------------------------------------------------------------
 
 from coursekit.critical_points import classify_critical_point  # noqa: E402 (appended block, one per exercise)
-from coursekit.exercises._bad_input import BAD_INPUT, expect_value_error  # noqa: E402
+from coursekit.grading.runners import BAD_INPUT, expect_value_error  # noqa: E402
 from coursekit.schedules import warmup_cosine  # noqa: E402
 
 

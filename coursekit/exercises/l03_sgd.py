@@ -485,7 +485,7 @@ register(Exercise(
 
 # --- gradient_noise ----------------------------------------------------------------
 
-from coursekit.exercises._bad_input import BAD_INPUT, expect_value_error  # noqa: E402 (appended block)
+from coursekit.grading.runners import BAD_INPUT, expect_value_error  # noqa: E402 (appended block)
 from coursekit.sgd import gradient_noise  # noqa: E402
 
 

@@ -448,7 +448,7 @@ register(Exercise(
 
 # --- loss_along_line -----------------------------------------------------------------
 
-from coursekit.exercises._bad_input import BAD_INPUT, expect_value_error  # noqa: E402 (appended block)
+from coursekit.grading.runners import BAD_INPUT, expect_value_error  # noqa: E402 (appended block)
 from coursekit.landscape import loss_along_line  # noqa: E402
 
 
