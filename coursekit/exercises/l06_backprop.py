@@ -1,14 +1,17 @@
 """Lesson 06 (backpropagation): cases and known mistakes.
 
 Forward functions are graded on their output only (the cache is a private contract between a
-student's forward and backward); backward functions receive the course's cache format, stated in
-the task: ``(x, W, b)`` for the linear layer, ``x`` for ReLU.
+student's forward and backward); a backward function is graded with the cache its own forward
+(the one beside it) makes on the case's inputs, so any cache layout works; the course's format,
+stated in the task (``(x, W, b)`` for the linear layer, ``x`` for ReLU), when that forward is
+missing or raises (:func:`coursekit.grading.runners.own_cache`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from coursekit.grading import Case, Exercise, Mistake, register
+from coursekit.grading.runners import own_cache
 from coursekit.layers import (
     linear_backward,
     linear_forward,
@@ -28,6 +31,20 @@ def _out_only(fn, case):
     if not (isinstance(result, tuple) and len(result) == 2):
         raise TypeError(f"a forward function returns the pair (out, cache), got {type(result).__name__}")
     return result[0]
+
+
+def _linear_pair(fn, case):
+    """``linear_backward(dout, cache)`` with ``case.args = (dout, (x, W, b))``: the cache is what the
+    student's own ``linear_forward(x, W, b)`` returns (the course's ``(x, W, b)`` without one)."""
+    dout, (x, W, b) = case.args
+    return fn(dout, own_cache(fn, "linear_forward", linear_forward, x, W, b))
+
+
+def _relu_pair(fn, case):
+    """``relu_backward(dout, cache)`` with ``case.args = (dout, x)``: the cache is what the
+    student's own ``relu_forward(x)`` returns (the course's ``x`` without one)."""
+    dout, x = case.args
+    return fn(dout, own_cache(fn, "relu_forward", relu_forward, x))
 
 
 def _rng(seed):
@@ -119,7 +136,7 @@ def _lb_dx_no_transpose(dout, cache):
 
 
 register(Exercise(
-    name="linear_backward", lesson=LESSON, reference=linear_backward, points=3,
+    name="linear_backward", lesson=LESSON, reference=linear_backward, points=3, run=_linear_pair,
     visible=lambda: _lb_cases(False), hidden=lambda: _lb_cases(True),
     mistakes=[
         Mistake("dW_transposed", "dW must have W's shape (D, M): dW = x.T @ dout, not dout.T @ x", _lb_dW_transposed),
@@ -201,7 +218,7 @@ def _rb_mask_dout(dout, cache):
 
 
 register(Exercise(
-    name="relu_backward", lesson=LESSON, reference=relu_backward, points=2,
+    name="relu_backward", lesson=LESSON, reference=relu_backward, points=2, run=_relu_pair,
     visible=lambda: _rb_cases(False), hidden=lambda: _rb_cases(True),
     mistakes=[
         Mistake("relu_prime_zero_is_one", "relu'(0) is 0 in this course (torch's convention): use x > 0, not x >= 0",
@@ -588,3 +605,4 @@ register(Exercise(
         Mistake("alphas_ignored", "the loss is wanted at the alphas given (in their order, possibly outside "
                 "[0, 1]), not on a grid of your own", _lal_alphas_ignored),
     ]))
+
