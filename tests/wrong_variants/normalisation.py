@@ -57,7 +57,8 @@ def _bn_variant(exercise, slip):
 
 for _slip in ("unbiased_norm", "std_not_var"):
     _bn_variant("batchnorm_forward", _slip)
-for _slip in ("momentum_reversed", "running_not_updated", "running_var_biased", "no_momentum", "var_starts_zero", "eval_std_no_eps"):
+for _slip in ("momentum_reversed", "running_not_updated", "running_var_biased", "no_momentum", "var_starts_zero",
+              "eval_std_no_eps"):
     _bn_variant("batchnorm_forward[eval]", _slip)
 
 
