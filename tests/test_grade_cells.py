@@ -6,7 +6,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from coursekit.grading import all_exercises
+from coursekit.grading import all_exercises, get_exercise
 from coursekit.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta, split_cell_id
 from tools.editions import graded_cells, lessons, source_path
 from tools.sync_grade_cells import differences, lesson_points, sync
@@ -47,3 +47,19 @@ def test_sync_rewrites_a_stale_grade_cell_and_is_idempotent():
     assert sync(nb) == [nbgrader_meta(cell)["grade_id"]]
     assert cell.metadata["nbgrader"]["points"] == points and f"({points} points)" in cell.source
     assert sync(nb) == [] and differences(nb) == []
+
+
+def test_the_authoring_helper_builds_grade_cells_from_the_registry():
+    from tools.nbcells import exercise, exercise_group, notebook
+
+    solution = "def sigmoid(z):\n    ### BEGIN SOLUTION\n    return z\n    ### END SOLUTION"
+    cells = exercise("rosenbrock", "Write it.", solution.replace("sigmoid(z)", "rosenbrock(x)"))
+    cells += exercise_group("sigmoid", {"sigmoid": "sigmoid", "sigmoid_grad": "sigmoid_grad"}, "Both.", solution)
+    nb = notebook(cells)
+    assert differences(nb) == []
+    points = {key: get_exercise(key).points for key in ("rosenbrock", "sigmoid", "sigmoid_grad")}
+    assert graded_cells(nb) == {"rosenbrock_grade": points["rosenbrock"],
+                                "sigmoid_grade": points["sigmoid"] + points["sigmoid_grad"]}
+    assert [nbgrader_meta(c).get("grade_id") for c in cells] == [
+        None, "rosenbrock_solution", "rosenbrock_check", "rosenbrock_grade",
+        None, "sigmoid_solution", "sigmoid_check", "sigmoid_grade"]
