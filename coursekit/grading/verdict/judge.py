@@ -76,18 +76,27 @@ def closest_mistake(expected: Any, received: Any, wrong_results: list[tuple[str,
     got, want = flatten(received), flatten(expected)
     if got is None or want is None or got.shape != want.shape or not np.isfinite(got).all():
         return None
-    to_reference = float(np.linalg.norm(got - want))
+    to_reference = _distance(got, want)
     best, best_distance = None, np.inf
     for name, value in wrong_results:
         theirs = flatten(value) if structure(value) == structure(expected) else None
         if theirs is None or theirs.shape != got.shape or not np.isfinite(theirs).all():
             continue
-        distance = float(np.linalg.norm(got - theirs))
+        distance = _distance(got, theirs)
         if distance < best_distance:
             best, best_distance = name, distance
-    if best is not None and to_reference > 0 and best_distance <= CLOSEST_RATIO * to_reference:
+    if best is not None and 0 < to_reference < np.inf and best_distance <= CLOSEST_RATIO * to_reference:
         return best
     return None
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> float:
+    """The Euclidean distance, ``inf`` when it overflows (never a warning)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = float(np.max(np.abs(a - b), initial=0.0))
+        if scale == 0 or not np.isfinite(scale):
+            return scale
+        return float(scale * np.linalg.norm((a - b) / scale))
 
 
 def structure(value: Any) -> Any:
