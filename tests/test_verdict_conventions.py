@@ -81,6 +81,8 @@ def test_closest_mistake_needs_to_be_much_closer_than_the_reference():
     assert closest_mistake(expected, np.array([2.0, 2.0]), [("m", near_mistake)]) is None
     assert closest_mistake(expected, np.array([np.nan, 2.0, 2.0]), [("m", near_mistake)]) is None
     assert closest_mistake(expected, near_mistake, []) is None
+    # a placeholder of zeros is never said to resemble a mistake, however small that mistake's values
+    assert closest_mistake(expected, np.zeros(3), [("m", np.full(3, 1e-3))]) is None
 
 
 # --- through the whole verdict: a throw-away optimizer exercise ----------------------------

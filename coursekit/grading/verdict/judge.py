@@ -70,12 +70,14 @@ def closest_mistake(expected: Any, received: Any, wrong_results: list[tuple[str,
     """The mistake whose (wrong) result is nearest the student's, if it is much nearer than the
     reference: ``d(received, mistake) <= CLOSEST_RATIO * d(received, expected)`` with ``d`` the
     Euclidean distance over every number of the result. ``None`` when the result cannot be read
-    as numbers of the expected structure, or when it holds NaN or inf."""
+    as numbers of the expected structure, when it holds NaN or inf, or when it is all zeros."""
     if structure(received) != structure(expected):
         return None
     got, want = flatten(received), flatten(expected)
     if got is None or want is None or got.shape != want.shape or not np.isfinite(got).all():
         return None
+    if not got.any():
+        return None  # all zeros: a placeholder (nothing computed yet) resembles any mistake near 0
     to_reference = _distance(got, want)
     best, best_distance = None, np.inf
     for name, value in wrong_results:
