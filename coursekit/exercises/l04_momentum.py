@@ -71,7 +71,7 @@ def momentum_run(fn, case):
     state = last.get("state", {})
     if "momentum_buffer" in state:
         return traj, {"momentum_buffer": np.asarray(state["momentum_buffer"])}
-    return traj, dict(state)  # shows the keys used instead of torch's 'momentum_buffer'
+    return traj, dict(state)  # other keys: the verdict finds the buffer by value and notes its name
 
 
 def _sgd_cases(stage, hidden):
