@@ -154,12 +154,20 @@ def test_grading_is_deterministic(capsys):
 
 
 def test_wrong_type_and_dtype_are_explained():
-    def as_list(f, x, eps=1e-5):
+    def as_list(f, x, eps=1e-5):  # a list is read by value (spec section 2): these values are wrong
         return [0.0] * x.size
+    def ragged(f, x, eps=1e-5):
+        return [[0.0]] + [[0.0, 1.0]] * (x.size - 1)
+    def as_dict(f, x, eps=1e-5):
+        return {"grad": np.zeros(x.shape)}
     def float32(f, x, eps=1e-5):
         return np.zeros(x.shape, dtype=np.float32)
     problems = {r.problem for r in evaluate("central_difference", as_list).results}
-    assert any("expected a numpy ndarray, got builtins.list" in p for p in problems)
+    assert any("values differ" in p for p in problems) and not any("ndarray" in p for p in problems)
+    problems = {r.problem for r in evaluate("central_difference", ragged).results}
+    assert any("cannot be read as one array" in p for p in problems)
+    problems = {r.problem for r in evaluate("central_difference", as_dict).results}
+    assert any("expected a numpy ndarray, got builtins.dict" in p for p in problems)
     problems = {r.problem for r in evaluate("central_difference", float32).results}
     assert any("expected dtype float64, got float32" in p for p in problems)
 

@@ -311,3 +311,54 @@ def lal_lerp(loss_fn, theta0, theta1, alphas):
 def test_loss_along_line_written_another_way_gets_full_marks():
     ev = evaluate("loss_along_line", lal_lerp)
     assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+
+
+# --- a backward is graded with the cache its own forward made (issue 15) -----------------------
+
+OWN_CACHES = '''
+import numpy as np
+
+def linear_forward(x, W, b):
+    return x @ W + b, {"input": x, "weights": W}
+
+def linear_backward(dout, cache):
+    return dout @ cache["weights"].T, cache["input"].T @ dout, dout.sum(axis=0)
+
+def relu_forward(x):
+    return np.maximum(x, 0.0), x > 0
+
+def relu_backward(dout, cache):
+    return dout * cache
+'''
+
+
+def test_a_backward_with_its_own_cache_layout_gets_full_marks():
+    from coursekit.grading import evaluate
+    ns = {}
+    exec(OWN_CACHES, ns)
+    for name in ("linear_backward", "relu_backward"):
+        for hidden in (False, True):
+            ev = evaluate(name, ns[name], hidden=hidden)
+            assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+
+
+def test_a_backward_whose_forward_raises_gets_the_course_cache():
+    from coursekit.grading import evaluate
+    ns = {}
+    exec("import numpy as np\n"
+         "def linear_forward(x, W, b):\n    raise NotImplementedError\n"
+         "def linear_backward(dout, cache):\n    x, W, b = cache\n"
+         "    return dout @ W.T, x.T @ dout, dout.sum(axis=0)\n", ns)
+    ev = evaluate("linear_backward", ns["linear_backward"])
+    assert ev.score == ev.exercise.points
+
+
+def test_a_backward_that_changes_its_cache_in_place_is_still_caught():
+    from coursekit.grading import evaluate
+    ns = {}
+    exec("import numpy as np\n"
+         "def linear_forward(x, W, b):\n    return x @ W + b, (x, W, b)\n"
+         "def linear_backward(dout, cache):\n    x, W, b = cache\n    W *= -1.0\n"
+         "    return -dout @ W.T, x.T @ dout, dout.sum(axis=0)\n", ns)
+    ev = evaluate("linear_backward", ns["linear_backward"])
+    assert ev.score == 0 and all("in place" in r.problem for r in ev.results)

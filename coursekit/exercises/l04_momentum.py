@@ -71,7 +71,7 @@ def momentum_run(fn, case):
     state = last.get("state", {})
     if "momentum_buffer" in state:
         return traj, {"momentum_buffer": np.asarray(state["momentum_buffer"])}
-    return traj, dict(state)  # shows the keys used instead of torch's 'momentum_buffer'
+    return traj, dict(state)  # other keys: the verdict finds the buffer by value and notes its name
 
 
 def _sgd_cases(stage, hidden):
@@ -296,3 +296,84 @@ register(Exercise(
         Mistake("damped_gradient", "the gradient is scaled by (1 - beta); the seed form has lr * g alone",
                 _hb_ema),
     ]))
+
+
+# --- more mistakes: the common slips (issue 15) ------------------------------------------------
+# Self-contained wrong steps appended to each stage's list (the first mistake of every exercise
+# stays the one the end-to-end test plants).
+
+def _sgd_slip(name, slip):
+    """A wrong SGD step with one slip, importable as ``coursekit.exercises.l04_momentum.<name>``."""
+    def wrong(params, grad, state, *, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        p = np.asarray(params, dtype=np.float64)
+        g = np.asarray(grad, dtype=np.float64)
+        if weight_decay:
+            g = g + (-weight_decay if slip == "wd_sign" else weight_decay) * p
+        if momentum == 0:
+            return (p + lr * g if slip == "ascent" else p - lr * g), {}
+        old = state.get("momentum_buffer")
+        if slip == "ema":
+            buf = momentum * (np.zeros_like(g) if old is None else old) + (1 - momentum) * g
+        elif old is None:
+            buf = g
+        elif slip == "damp_whole_buffer":
+            buf = (1 - dampening) * (momentum * old + g)
+        else:
+            buf = momentum * old + (1 - dampening) * g
+        if nesterov:
+            d = momentum * buf if slip == "nesterov_no_grad" else g + momentum * buf
+        else:
+            d = buf
+        return (p + lr * d if slip == "ascent" else p - lr * d), {"momentum_buffer": buf}
+    wrong.__name__ = wrong.__qualname__ = name
+    globals()[name] = wrong
+    return wrong
+
+
+_M_EMA = Mistake(
+    "buffer_averaged", "the buffer is a moving average, b = momentum * b + (1 - momentum) * g; torch's buffer "
+    "sums: b = momentum * b + g (there is no (1 - momentum) factor unless dampening asks for one)",
+    _sgd_slip("wrong_buffer_averaged", "ema"))
+_M_ASCENT = Mistake(
+    "ascent", "the step goes uphill: params - lr * b, not params + lr * b", _sgd_slip("wrong_ascent", "ascent"))
+_M_NESTEROV_NO_GRAD = Mistake(
+    "nesterov_without_gradient", "Nesterov's direction is g + momentum * b: the gradient itself is missing",
+    _sgd_slip("wrong_nesterov_without_gradient", "nesterov_no_grad"))
+_M_DAMP_WHOLE = Mistake(
+    "dampening_on_whole_buffer", "dampening scales the new gradient only: b = momentum * b + (1 - dampening) * g, "
+    "not (1 - dampening) * (momentum * b + g)", _sgd_slip("wrong_dampening_on_whole_buffer", "damp_whole_buffer"))
+_M_WD_SIGN = Mistake(
+    "weight_decay_sign", "weight decay pulls the parameters towards 0: g = g + weight_decay * params, not minus",
+    _sgd_slip("wrong_weight_decay_sign", "wd_sign"))
+
+_EXTRA = {
+    "sgd_momentum_step[momentum]": [_M_EMA, _M_ASCENT],
+    "sgd_momentum_step[nesterov]": [_M_EMA, _M_NESTEROV_NO_GRAD, _M_DAMP_WHOLE, _M_ASCENT],
+    "sgd_momentum_step": [_M_EMA, _M_NESTEROV_NO_GRAD, _M_DAMP_WHOLE, _M_WD_SIGN, _M_ASCENT, _M_FORGET, _M_LATE],
+}
+
+
+def _hb_from_prev(params, prev_params, grad, *, lr, beta):
+    return prev_params - lr * grad + beta * (params - prev_params)
+
+
+def _hb_one_minus_beta(params, prev_params, grad, *, lr, beta):
+    return params - lr * grad + (1 - beta) * (params - prev_params)
+
+
+_EXTRA["heavy_ball_step"] = [
+    Mistake("step_from_prev", "the step starts from the current point: w - lr * g + beta * (w - w_prev), "
+            "not from w_prev", _hb_from_prev),
+    Mistake("one_minus_beta_on_velocity", "the velocity term is beta * (w - w_prev), not (1 - beta) * (w - w_prev)",
+            _hb_one_minus_beta),
+]
+
+
+def _extend_all():
+    from coursekit.grading import get_exercise
+    for name, more in _EXTRA.items():
+        ex = get_exercise(name)
+        ex.mistakes = [*ex.mistakes, *more]
+
+
+_extend_all()

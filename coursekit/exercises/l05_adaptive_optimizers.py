@@ -465,3 +465,242 @@ register(Exercise(
         Mistake("eps_inside_sqrt", "eps is inside the square root; divide by sqrt(v) / sqrt(1 - b2**t) + eps",
                 _yogi_mistake(eps_inside=True)),
     ]))
+
+
+# --- more mistakes: the common slips (issue 15) ------------------------------------------------
+# Each is a self-contained wrong step; they extend the lists above (the first mistake of every
+# exercise stays the one the end-to-end test plants).
+
+def _extend(name, mistakes):
+    from coursekit.grading import get_exercise
+    ex = get_exercise(name)
+    ex.mistakes = [*ex.mistakes, *mistakes]
+
+
+def _adagrad2(params, grad, state, lr, lr_decay, weight_decay, init, eps, slip):
+    p = np.asarray(params, dtype=np.float64)
+    g = np.asarray(grad, dtype=np.float64)
+    t = state.get("step", 0) + 1
+    acc = state.get("sum", np.full(p.shape, init))
+    if slip != "wd_after_scaling":
+        g = g + weight_decay * p
+    acc = acc + (np.abs(g) if slip == "no_square" else g * g)
+    clr = lr * (1 - (t - 1) * lr_decay) if slip == "decay_multiplies" else lr / (1 + (t - 1) * lr_decay)
+    denom = acc + eps if slip == "no_sqrt" else np.sqrt(acc) + eps
+    step = g / denom
+    if slip == "wd_after_scaling":
+        step = step + weight_decay * p
+    return p - clr * step, {"step": t, "sum": acc}
+
+
+def _adagrad_slip(slip):
+    def step(params, grad, state, *, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+             eps=1e-10):
+        return _adagrad2(params, grad, state, lr, lr_decay, weight_decay, initial_accumulator_value, eps, slip)
+    return step
+
+
+_extend("adagrad_step", [
+    Mistake("sum_not_squared", "the accumulator sums the squares of the gradients: sum = sum + g * g "
+            "(a missing square)", _adagrad_slip("no_square")),
+    Mistake("no_sqrt", "the step divides by the square root of the sum: g / (sqrt(sum) + eps)",
+            _adagrad_slip("no_sqrt")),
+    Mistake("lr_decay_multiplies", "lr_decay divides: clr = lr / (1 + (t - 1) * lr_decay), not "
+            "lr * (1 - (t - 1) * lr_decay)", _adagrad_slip("decay_multiplies")),
+    Mistake("weight_decay_after_scaling", "weight decay joins the gradient before it is accumulated and "
+            "scaled: g = g + weight_decay * params first", _adagrad_slip("wd_after_scaling")),
+])
+
+
+def _rmsprop2(params, grad, state, lr, alpha, eps, weight_decay, momentum, centered, slip):
+    p = np.asarray(params, dtype=np.float64)
+    g = np.asarray(grad, dtype=np.float64) + weight_decay * p
+    z = np.zeros_like(p)
+    old = state.get("square_avg")
+    if old is None:
+        old = g * g if slip == "first_square" else z
+    if slip == "no_one_minus":
+        sq = alpha * old + g * g
+    elif slip == "no_square":
+        sq = alpha * old + (1 - alpha) * np.abs(g)
+    else:
+        sq = alpha * old + (1 - alpha) * g * g
+    new = {"step": state.get("step", 0) + 1, "square_avg": sq}
+    var = sq
+    if centered:
+        ga = alpha * state.get("grad_avg", z) + (1 - alpha) * g
+        new["grad_avg"] = ga
+        var = sq + ga * ga if slip == "centered_plus" else sq - ga * ga
+    avg = np.sqrt(var) + eps
+    if momentum > 0:
+        buf = momentum * state.get("momentum_buffer", z)
+        buf = buf + ((1 - momentum) * g / avg if slip == "momentum_ema" else g / avg)
+        new["momentum_buffer"] = buf
+        return p - lr * buf, new
+    return p - lr * g / avg, new
+
+
+def _rmsprop_slip(slip):
+    def step(params, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+             centered=False):
+        return _rmsprop2(params, grad, state, lr, alpha, eps, weight_decay, momentum, centered, slip)
+    return step
+
+
+_extend("rmsprop_step", [
+    Mistake("no_one_minus_alpha", "the new square is weighted by (1 - alpha): square_avg = alpha * square_avg "
+            "+ (1 - alpha) * g**2 (the (1 - alpha) factor is missing)", _rmsprop_slip("no_one_minus")),
+    Mistake("square_missing", "the running average is of the *squared* gradient: (1 - alpha) * g**2 "
+            "(a missing square)", _rmsprop_slip("no_square")),
+    Mistake("starts_at_first_square", "square_avg starts at 0 (torch), not at the first g**2",
+            _rmsprop_slip("first_square")),
+    Mistake("centered_adds_mean", "centered=True *subtracts* the squared mean gradient: "
+            "sqrt(square_avg - grad_avg**2) + eps", _rmsprop_slip("centered_plus")),
+    Mistake("momentum_averaged", "the momentum buffer sums: buf = momentum * buf + g / avg, with no "
+            "(1 - momentum) factor", _rmsprop_slip("momentum_ema")),
+])
+
+
+def _adadelta2(params, grad, state, lr, rho, eps, weight_decay, slip):
+    p = np.asarray(params, dtype=np.float64)
+    g = np.asarray(grad, dtype=np.float64) + weight_decay * p
+    z = np.zeros_like(p)
+    sq = rho * state.get("square_avg", z) + (g * g if slip == "no_one_minus" else (1 - rho) * g * g)
+    acc = state.get("acc_delta", z)
+    if slip == "no_sqrt":
+        delta = (acc + eps) / (sq + eps) * g
+    else:
+        delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
+    acc = rho * acc + (1 - rho) * (np.abs(delta) if slip == "acc_no_square" else delta * delta)
+    new = {"step": state.get("step", 0) + 1, "square_avg": sq, "acc_delta": acc}
+    return p - (delta if slip == "lr_ignored" else lr * delta), new
+
+
+def _adadelta_slip(slip):
+    def step(params, grad, state, *, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        return _adadelta2(params, grad, state, lr, rho, eps, weight_decay, slip)
+    return step
+
+
+_extend("adadelta_step", [
+    Mistake("no_one_minus_rho", "the new square is weighted by (1 - rho): square_avg = rho * square_avg "
+            "+ (1 - rho) * g**2 (the (1 - rho) factor is missing)", _adadelta_slip("no_one_minus")),
+    Mistake("ratio_without_sqrt", "delta is the ratio of two square roots, RMS[delta] / RMS[g]: "
+            "sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g", _adadelta_slip("no_sqrt")),
+    Mistake("acc_delta_not_squared", "acc_delta averages the *squared* updates: (1 - rho) * delta**2 "
+            "(a missing square)", _adadelta_slip("acc_no_square")),
+    Mistake("lr_ignored", "lr scales the update: params - lr * delta (torch's default lr is 1.0, so it "
+            "only shows when lr is set)", _adadelta_slip("lr_ignored")),
+])
+
+
+def _adam2(params, grad, state, lr, betas, eps, weight_decay, amsgrad, decoupled, slip):
+    p = np.asarray(params, dtype=np.float64)
+    g = np.asarray(grad, dtype=np.float64)
+    b1, b2 = betas
+    z = np.zeros_like(p)
+    t = state.get("step", 0) + 1
+    if decoupled:
+        p = p * (1 - lr * weight_decay)
+    else:
+        g = g + weight_decay * p
+    m = b1 * state.get("exp_avg", z) + (g if slip == "no_one_minus_b1" else (1 - b1) * g)
+    if slip == "no_one_minus_b2":
+        v = b2 * state.get("exp_avg_sq", z) + g * g
+    elif slip == "no_square":
+        v = b2 * state.get("exp_avg_sq", z) + (1 - b2) * np.abs(g)
+    else:
+        v = b2 * state.get("exp_avg_sq", z) + (1 - b2) * g * g
+    new = {"step": t, "exp_avg": m, "exp_avg_sq": v}
+    tc = t + 1 if slip == "power_t_plus_one" else t
+    bc1, bc2 = 1 - b1 ** tc, 1 - b2 ** tc
+    v_used = v
+    if amsgrad:
+        vmax = np.maximum(state.get("max_exp_avg_sq", z), v)
+        new["max_exp_avg_sq"] = vmax
+        v_used = v if slip == "amsgrad_max_unused" else vmax
+    if slip == "paper_form":
+        step = lr * math.sqrt(bc2) / bc1 * m / (np.sqrt(v_used) + eps)
+    elif slip == "v_hat_without_sqrt":
+        step = lr * (m / bc1) / (np.sqrt(v_used) / bc2 + eps)
+    else:
+        step = lr * (m / bc1) / (np.sqrt(v_used / bc2) + eps)
+    return p - step, new
+
+
+def _adam_slip(slip, decoupled=False):
+    def step(params, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2 if decoupled else 0.0,
+             amsgrad=False):
+        return _adam2(params, grad, state, lr, betas, eps, weight_decay, amsgrad, decoupled, slip)
+    return step
+
+
+_NO_ONE_MINUS_B1 = "the new gradient is weighted by (1 - beta1): m = beta1 * m + (1 - beta1) * g"
+_NO_ONE_MINUS_B2 = ("the new square is weighted by (1 - beta2): v = beta2 * v + (1 - beta2) * g**2 "
+                    "(the (1 - beta2) factor is missing)")
+_SQUARE_MISSING = "the second moment averages the *squared* gradient: (1 - beta2) * g**2 (a missing square)"
+_PAPER_FORM = ("this is the Adam paper's 'efficient' form, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * m / "
+               "(sqrt(v) + eps): it scales eps differently; torch divides m_hat by sqrt(v_hat) + eps")
+_POWER = ("the bias correction uses this step's count t (1 - beta**t, t = 1 on the first step); here the "
+          "exponent is one too high")
+_SQRT_BC2 = "v is bias-corrected under the square root: sqrt(v / (1 - beta2**t)), i.e. sqrt(v) / sqrt(1 - beta2**t)"
+
+_extend("adam_step", [
+    Mistake("no_one_minus_beta1", _NO_ONE_MINUS_B1, _adam_slip("no_one_minus_b1")),
+    Mistake("no_one_minus_beta2", _NO_ONE_MINUS_B2, _adam_slip("no_one_minus_b2")),
+    Mistake("square_missing", _SQUARE_MISSING, _adam_slip("no_square")),
+    Mistake("bias_correction_exponent", _POWER, _adam_slip("power_t_plus_one")),
+    Mistake("paper_form_eps", _PAPER_FORM, _adam_slip("paper_form")),
+    Mistake("v_hat_without_sqrt", _SQRT_BC2, _adam_slip("v_hat_without_sqrt")),
+    Mistake("amsgrad_max_unused", "with amsgrad=True the denominator uses the running maximum of v "
+            "(max_exp_avg_sq), not v itself", _adam_slip("amsgrad_max_unused")),
+])
+_extend("adamw_step", [
+    Mistake("no_one_minus_beta2", _NO_ONE_MINUS_B2, _adam_slip("no_one_minus_b2", decoupled=True)),
+    Mistake("paper_form_eps", _PAPER_FORM, _adam_slip("paper_form", decoupled=True)),
+    Mistake("bias_correction_exponent", _POWER, _adam_slip("power_t_plus_one", decoupled=True)),
+    Mistake("square_missing", _SQUARE_MISSING, _adam_slip("no_square", decoupled=True)),
+])
+
+
+def _yogi2(params, grad, state, lr, betas, eps, init, slip):
+    p = np.asarray(params, dtype=np.float64)
+    g = np.asarray(grad, dtype=np.float64)
+    b1, b2 = betas
+    t = state.get("step", 0) + 1
+    m = b1 * state.get("exp_avg", np.zeros_like(p)) + (1 - b1) * g
+    v = state.get("exp_avg_sq", np.full(p.shape, init))
+    g2 = g * g
+    if slip == "sign_of_grad":
+        v = v - (1 - b2) * np.sign(v - g) * g2
+    elif slip == "no_one_minus":
+        v = v - np.sign(v - g2) * g2
+    else:
+        v = v - (1 - b2) * np.sign(v - g2) * g2
+    with np.errstate(invalid="ignore"):
+        root = np.sqrt(v)
+    if slip == "eps_before_correction":
+        denom = (root + eps) / math.sqrt(1 - b2 ** t)
+    elif slip == "v_not_corrected":
+        denom = root + eps
+    else:
+        denom = root / math.sqrt(1 - b2 ** t) + eps
+    return p - lr / (1 - b1 ** t) * m / denom, {"step": t, "exp_avg": m, "exp_avg_sq": v}
+
+
+def _yogi_slip(slip):
+    def step(params, grad, state, *, lr=1e-2, betas=(0.9, 0.999), eps=1e-3, initial_accumulator=1e-6):
+        return _yogi2(params, grad, state, lr, betas, eps, initial_accumulator, slip)
+    return step
+
+
+_extend("yogi_step", [
+    Mistake("sign_of_grad", "the sign compares v with the *squared* gradient: sign(v - g**2), not sign(v - g)",
+            _yogi_slip("sign_of_grad")),
+    Mistake("no_one_minus_beta2", "v moves by (1 - b2) * g**2: v = v - (1 - b2) * sign(v - g**2) * g**2 "
+            "(the (1 - b2) factor is missing)", _yogi_slip("no_one_minus")),
+    Mistake("eps_before_correction", "eps is added after the bias correction: sqrt(v) / sqrt(1 - b2**t) + eps, "
+            "not (sqrt(v) + eps) / sqrt(1 - b2**t)", _yogi_slip("eps_before_correction")),
+    Mistake("v_not_corrected", "v is bias-corrected too: divide sqrt(v) by sqrt(1 - b2**t)",
+            _yogi_slip("v_not_corrected")),
+])

@@ -1,14 +1,17 @@
 """Lesson 06 (backpropagation): cases and known mistakes.
 
 Forward functions are graded on their output only (the cache is a private contract between a
-student's forward and backward); backward functions receive the course's cache format, stated in
-the task: ``(x, W, b)`` for the linear layer, ``x`` for ReLU.
+student's forward and backward); a backward function is graded with the cache its own forward
+(the one beside it) makes on the case's inputs, so any cache layout works; the course's format,
+stated in the task (``(x, W, b)`` for the linear layer, ``x`` for ReLU), when that forward is
+missing or raises (:func:`coursekit.grading.runners.own_cache`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from coursekit.grading import Case, Exercise, Mistake, register
+from coursekit.grading.runners import own_cache
 from coursekit.layers import (
     linear_backward,
     linear_forward,
@@ -28,6 +31,20 @@ def _out_only(fn, case):
     if not (isinstance(result, tuple) and len(result) == 2):
         raise TypeError(f"a forward function returns the pair (out, cache), got {type(result).__name__}")
     return result[0]
+
+
+def _linear_pair(fn, case):
+    """``linear_backward(dout, cache)`` with ``case.args = (dout, (x, W, b))``: the cache is what the
+    student's own ``linear_forward(x, W, b)`` returns (the course's ``(x, W, b)`` without one)."""
+    dout, (x, W, b) = case.args
+    return fn(dout, own_cache(fn, "linear_forward", linear_forward, x, W, b))
+
+
+def _relu_pair(fn, case):
+    """``relu_backward(dout, cache)`` with ``case.args = (dout, x)``: the cache is what the
+    student's own ``relu_forward(x)`` returns (the course's ``x`` without one)."""
+    dout, x = case.args
+    return fn(dout, own_cache(fn, "relu_forward", relu_forward, x))
 
 
 def _rng(seed):
@@ -119,7 +136,7 @@ def _lb_dx_no_transpose(dout, cache):
 
 
 register(Exercise(
-    name="linear_backward", lesson=LESSON, reference=linear_backward, points=3,
+    name="linear_backward", lesson=LESSON, reference=linear_backward, points=3, run=_linear_pair,
     visible=lambda: _lb_cases(False), hidden=lambda: _lb_cases(True),
     mistakes=[
         Mistake("dW_transposed", "dW must have W's shape (D, M): dW = x.T @ dout, not dout.T @ x", _lb_dW_transposed),
@@ -201,7 +218,7 @@ def _rb_mask_dout(dout, cache):
 
 
 register(Exercise(
-    name="relu_backward", lesson=LESSON, reference=relu_backward, points=2,
+    name="relu_backward", lesson=LESSON, reference=relu_backward, points=2, run=_relu_pair,
     visible=lambda: _rb_cases(False), hidden=lambda: _rb_cases(True),
     mistakes=[
         Mistake("relu_prime_zero_is_one", "relu'(0) is 0 in this course (torch's convention): use x > 0, not x >= 0",
@@ -588,3 +605,92 @@ register(Exercise(
         Mistake("alphas_ignored", "the loss is wanted at the alphas given (in their order, possibly outside "
                 "[0, 1]), not on a grid of your own", _lal_alphas_ignored),
     ]))
+
+
+# --- more mistakes: the common slips (issue 15) ------------------------------------------------
+# Appended to each exercise's list (the first mistake of every exercise stays the one the
+# end-to-end test plants). Backward mistakes read the course's cache: ``(x, W, b)``, ``x``.
+
+def _lf_minus_bias(x, W, b):
+    return x @ W - b, (x, W, b)
+
+
+def _lb_dW_averaged(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, x.T @ dout / x.shape[0], dout.sum(axis=0)
+
+
+def _lb_all_averaged(dout, cache):
+    x, W, b = cache
+    n = x.shape[0]
+    return dout @ W.T / n, x.T @ dout / n, dout.sum(axis=0) / n
+
+
+def _lb_dx_sign(dout, cache):
+    x, W, b = cache
+    return -(dout @ W.T), x.T @ dout, dout.sum(axis=0)
+
+
+def _rf_abs(x):
+    return np.abs(x), x
+
+
+def _rb_sign(dout, cache):
+    return dout * np.sign(cache)
+
+
+def _rb_times_x(dout, cache):
+    return dout * np.maximum(cache, 0.0)
+
+
+def _mse_rmse(pred, y):
+    d = pred - y
+    return float(np.sqrt(np.mean(d ** 2))), 2 * d / d.size
+
+
+def _ce_mean_over_all(logits, y):
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    rows = np.arange(logits.shape[0])
+    loss = -float(np.log(p[rows, y]).sum() / logits.size)
+    p[rows, y] -= 1.0
+    return loss, p / logits.size
+
+
+def _ce_onehot_missing(logits, y):
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    n = logits.shape[0]
+    return -float(np.log(p[np.arange(n), y]).mean()), p / n
+
+
+def _extend(name, mistakes):
+    from coursekit.grading import get_exercise
+    ex = get_exercise(name)
+    ex.mistakes = [*ex.mistakes, *mistakes]
+
+
+_DB_AVG = "the gradients of a layer sum over the batch (the loss already averaged): do not divide by N again"
+_extend("linear_forward", [Mistake("bias_subtracted", "the bias is added: out = x @ W + b", _lf_minus_bias)])
+_extend("linear_backward", [
+    Mistake("dW_averaged", "dW = x.T @ dout sums over the batch; dividing by N averages twice: " + _DB_AVG,
+            _lb_dW_averaged),
+    Mistake("all_averaged", "dx, dW and db are divided by N: " + _DB_AVG, _lb_all_averaged),
+    Mistake("dx_sign", "dx = dout @ W.T, with a plus sign: out grows with x @ W", _lb_dx_sign),
+])
+_extend("relu_forward", [Mistake("absolute_value", "ReLU is max(x, 0), not |x|: negative inputs give 0",
+                                 _rf_abs)])
+_extend("relu_backward", [
+    Mistake("sign_mask", "the mask is (x > 0), 1 or 0; np.sign(x) gives -1 for negative x", _rb_sign),
+    Mistake("times_relu", "relu'(x) is 1 where x > 0 and 0 elsewhere: dx = dout * (x > 0), not dout * relu(x)",
+            _rb_times_x),
+])
+_extend("mse_forward_backward", [
+    Mistake("root_mean_square", "MSE is the mean of the squares, with no square root", _mse_rmse),
+])
+_extend("softmax_cross_entropy", [
+    Mistake("mean_over_every_entry", "the loss averages over the N samples only (each sample's loss sums over "
+            "its classes): divide by N, not by N * C", _ce_mean_over_all),
+    Mistake("onehot_not_subtracted", "dlogits = (softmax - onehot(y)) / N: the one-hot labels are not subtracted",
+            _ce_onehot_missing),
+])

@@ -731,3 +731,152 @@ register(Exercise(
         Mistake("missing_gamma", "the gradient reaching x_hat is dout * gamma: gamma is missing in dx",
                 _lnb_no_gamma),
     ]))
+
+
+# --- more mistakes: the common slips (issue 15) ------------------------------------------------
+# Appended to each exercise's list (the first mistake of every exercise stays the one the
+# end-to-end test plants). Backward mistakes read the course's cache (x_hat, gamma, inv_std).
+
+def _extend(name, mistakes):
+    from coursekit.grading import get_exercise
+    ex = get_exercise(name)
+    ex.mistakes = [*ex.mistakes, *mistakes]
+
+
+def _bn2(x, gamma, beta, state, training, momentum, eps, slip):
+    x = np.asarray(x, dtype=np.float64)
+    n, c = x.shape
+    rm = np.array(state.get("running_mean", np.zeros(c)), dtype=np.float64)
+    rv = np.array(state.get("running_var", np.ones(c)), dtype=np.float64)
+    if training:
+        mean, var = x.mean(axis=0), x.var(axis=0)
+    else:
+        mean, var = rm, rv
+    if slip == "no_sqrt":
+        inv_std = 1.0 / (var + eps)
+    elif slip == "no_eps":
+        with np.errstate(divide="ignore"):
+            inv_std = 1.0 / np.sqrt(var)
+    else:
+        inv_std = 1.0 / np.sqrt(var + eps)
+    with np.errstate(invalid="ignore"):
+        x_hat = (x - mean) * inv_std
+    new = dict(state)
+    if training and slip != "running_not_updated":
+        bm, bv = x.mean(axis=0), x.var(axis=0, ddof=1)
+        if slip == "running_replaced":
+            rm, rv = bm, bv
+        else:
+            rm, rv = (1 - momentum) * rm + momentum * bm, (1 - momentum) * rv + momentum * bv
+    new["running_mean"], new["running_var"] = rm, rv
+    cache = {"x_hat": x_hat, "gamma": np.asarray(gamma, dtype=np.float64), "inv_std": inv_std,
+             "training": bool(training)}
+    return gamma * x_hat + beta, cache, new
+
+
+def _bn_slip(slip):
+    def wrong(x, gamma, beta, state, *, training=True, momentum=0.1, eps=1e-5):
+        return _bn2(x, gamma, beta, state, training, momentum, eps, slip)
+    return wrong
+
+
+_extend("batchnorm_forward", [
+    Mistake("variance_not_std", "x_hat divides by the standard deviation sqrt(var + eps), not by the variance",
+            _bn_slip("no_sqrt")),
+])
+_extend("batchnorm_forward[eval]", [
+    Mistake("running_not_updated", "training mode updates the running statistics: running = (1 - momentum) * "
+            "running + momentum * batch statistic", _bn_slip("running_not_updated")),
+    Mistake("running_replaced", "the running statistics are a moving average, (1 - momentum) * running + "
+            "momentum * batch; they are not replaced by the batch's", _bn_slip("running_replaced")),
+    Mistake("eval_no_eps", "eval mode divides by sqrt(running_var + eps): eps is missing",
+            _bn_slip("no_eps")),
+])
+
+
+def _bw2(dout, cache, slip):
+    dout = np.asarray(dout, dtype=np.float64)
+    x_hat, gamma, inv_std = cache["x_hat"], cache["gamma"], cache["inv_std"]
+    n = dout.shape[0]
+    dgamma = (dout * x_hat).mean(axis=0) if slip == "params_averaged" else (dout * x_hat).sum(axis=0)
+    dbeta = dout.mean(axis=0) if slip == "params_averaged" else dout.sum(axis=0)
+    dx_hat = dout * gamma
+    if not cache["training"]:
+        return dx_hat * inv_std, dgamma, dbeta
+    s1, s2 = dx_hat.sum(axis=0), (dx_hat * x_hat).sum(axis=0)
+    if slip == "not_divided_by_n":
+        dx = inv_std * (dx_hat - s1 - x_hat * s2)
+    elif slip == "variance_term_sign":
+        dx = inv_std / n * (n * dx_hat - s1 + x_hat * s2)
+    elif slip == "missing_mean_term":
+        dx = inv_std / n * (n * dx_hat - x_hat * s2)
+    else:
+        dx = inv_std / n * (n * dx_hat - s1 - x_hat * s2)
+    return dx, dgamma, dbeta
+
+
+def _bw_slip(slip):
+    def wrong(dout, cache):
+        return _bw2(dout, cache, slip)
+    return wrong
+
+
+_extend("batchnorm_backward", [
+    Mistake("params_averaged", "dgamma and dbeta sum over the batch (each sample adds its share); "
+            "they are not averaged", _bw_slip("params_averaged")),
+    Mistake("sums_not_divided", "the mean and variance terms are divided by N: "
+            "dx = inv_std / N * (N * dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat))",
+            _bw_slip("not_divided_by_n")),
+    Mistake("variance_term_sign", "the variance term is subtracted: - x_hat * sum(dx_hat * x_hat) / N",
+            _bw_slip("variance_term_sign")),
+    Mistake("missing_mean_term", "dx misses the path through the mean: the term - sum(dx_hat) / N",
+            _bw_slip("missing_mean_term")),
+])
+
+
+def _fold_eps_outside(W, b, gamma, beta, state, *, eps=1e-5):
+    W, b, mean, var = _fold_parts(W, b, gamma, beta, state, eps)
+    s = gamma / (np.sqrt(var) + eps)
+    return W * s, (b - mean) * s + beta
+
+
+_extend("fold_batchnorm", [
+    Mistake("eps_outside_sqrt", "eps goes inside the square root: s = gamma / sqrt(running_var + eps)",
+            _fold_eps_outside),
+])
+
+
+def _lnb_var_sign(dout, cache):
+    dout = np.asarray(dout, dtype=np.float64)
+    x_hat, gamma, inv_std = cache["x_hat"], cache["gamma"], cache["inv_std"]
+    c = dout.shape[1]
+    dx_hat = dout * gamma
+    dx = inv_std / c * (c * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+                        + x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+def _lnb_params_averaged(dout, cache):
+    dx, dgamma, dbeta = _lnb(dout, cache)
+    n = np.shape(dout)[0]
+    return dx, dgamma / n, dbeta / n
+
+
+def _lnf_no_sqrt(x, gamma, beta, *, eps=1e-5):
+    x = np.asarray(x, dtype=np.float64)
+    centred = x - x.mean(axis=1, keepdims=True)
+    inv = 1.0 / (x.var(axis=1, keepdims=True) + eps)
+    return gamma * centred * inv + beta, {"x_hat": centred * inv, "gamma": np.asarray(gamma, dtype=np.float64),
+                                          "inv_std": inv}
+
+
+_extend("layernorm_forward", [
+    Mistake("variance_not_std", "x_hat divides by the standard deviation sqrt(var + eps), not by the variance",
+            _lnf_no_sqrt),
+])
+_extend("layernorm_backward", [
+    Mistake("variance_term_sign", "the variance term is subtracted: - x_hat * sum(dx_hat * x_hat) / C",
+            _lnb_var_sign),
+    Mistake("params_averaged", "dgamma and dbeta sum over the batch; they are not averaged",
+            _lnb_params_averaged),
+])

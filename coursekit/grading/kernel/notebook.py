@@ -7,7 +7,7 @@ from typing import Any
 from ..protocol import RawResult
 from ..registry import Case, Exercise, get_exercise
 from ..verdict.judge import expected_value
-from ..verdict.report import case_text, report
+from ..verdict.report import case_text, notes_text, report
 from ..verdict.score import Evaluation, score
 from .collect import collect
 from .publish import publish
@@ -38,6 +38,8 @@ def check(name: str, fn: Callable[..., Any]) -> None:
             raise AssertionError(f"{name}: visible check failed\n" + case_text(ev.exercise, r, verbose=True))
     print(f"✓ {name}: {len(ev.results)} visible checks passed. "
           f"More cases (other settings, random inputs, edge cases) are graded later.")
+    for line in notes_text(ev.notes):
+        print(line)
 
 
 def grade(name: str, fn: Callable[..., Any]) -> float:

@@ -29,11 +29,21 @@ def case_text(ex: Exercise, r: CaseResult, verbose: bool) -> str:
     if r.mistake:
         message = next(m.message for m in ex.mistakes if m.name == r.mistake)
         lines.append(f"likely mistake: {message}")
+    elif r.closest:
+        message = next(m.message for m in ex.mistakes if m.name == r.closest)
+        lines.append(f"closest known mistake (your result is much nearer to it than to the answer): {message}")
     if r.output.strip():
         text = r.output.strip()
         text = text if len(text) <= OUTPUT_SHOWN else text[:OUTPUT_SHOWN] + " ..."
         lines.append("your function printed (this costs no points):\n    " + text.replace("\n", "\n    "))
     return "\n".join(lines)
+
+
+def notes_text(notes: list[str]) -> list[str]:
+    """The conventions a function did not follow, as report lines (they cost nothing)."""
+    if not notes:
+        return []
+    return ["Conventions (these cost no points):"] + [f"  note: {n}" for n in notes]
 
 
 def report(ev: Evaluation) -> str:
@@ -50,5 +60,6 @@ def report(ev: Evaluation) -> str:
         lines.append(f"No credit: {ex.name} calls {', '.join(ev.delegated)}; the exercise is to write it yourself.")
     if ev.likely_mistake is not None:
         lines.append(f"Most likely mistake: {ev.likely_mistake.message}")
+    lines += notes_text(ev.notes)
     lines.append(f"Score: {ev.score:g} / {ex.points:g}")
     return "\n".join(lines)

@@ -26,6 +26,11 @@ class Evaluation:
         return [name for name, _ in counts.most_common()]
 
     @property
+    def notes(self) -> list[str]:
+        """The conventions the function did not follow (no cost), each once, in case order."""
+        return list(dict.fromkeys(n for r in self.results for n in r.notes))
+
+    @property
     def likely_mistake(self) -> Mistake | None:
         names = self.mistakes
         if not names:
@@ -38,7 +43,9 @@ class Evaluation:
         return {"exercise": self.exercise.name, "lesson": self.exercise.lesson, "score": self.score,
                 "points": float(self.exercise.points), "delegated": list(self.delegated),
                 "likely_mistake": self.mistakes[0] if self.mistakes else None,
-                "cases": [{"label": r.case.label, "passed": r.passed, "mistake": r.mistake} for r in self.results]}
+                "cases": [{"label": r.case.label, "passed": r.passed, "mistake": r.mistake, "closest": r.closest}
+                          for r in self.results],
+                "notes": self.notes}
 
 
 def score(ex: Exercise, cases: list[Case], raws: list[RawResult], expected: list | None = None) -> Evaluation:
