@@ -235,6 +235,8 @@ def _drag_slider_and_see_the_figure_change(page, shot, name=None):
     assert (moved < 0) == (target < 0.5), (before_value, readout.inner_text())
     deadline = time.monotonic() + 30
     while figure.count() != 1 or figure.get_attribute("src") == before_src:
+        if time.monotonic() > deadline:
+            _shot(page, f"{shot}_widget_not_redrawn")
         assert time.monotonic() < deadline, "dragging the slider did not redraw the figure"
         page.wait_for_timeout(200)
     assert figure.evaluate("i => i.naturalWidth") > 100
