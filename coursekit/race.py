@@ -19,7 +19,7 @@ import numpy as np
 from .datasets import sparse_features
 from .functions import rosenbrock, rosenbrock_grad
 from .runtime import is_static
-from .widgets import fit_titles, show_in
+from .widgets import fit_titles, register_live, show_in
 
 
 @dataclass
@@ -258,6 +258,7 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
 
             for w in (pick, which, rate):
                 w.observe(redraw, names="value")
+            register_live([pick, which, rate], out)
             box = widgets.VBox([widgets.HBox([pick, widgets.VBox([which, rate])]), out])
             display(box)
             redraw()

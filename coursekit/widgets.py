@@ -84,6 +84,45 @@ def capture_outputs(render: Callable[[], object]) -> list[dict]:
     return outputs
 
 
+# every live explorer made in this kernel, as (its controls, its Output): what ``move_every_control``
+# drives. An explorer draws with the notebook's globals at the time the slider moves, so a later cell
+# that rebinds a name the drawing uses breaks it only then; this lets a test move every control after
+# the whole notebook ran, as a student does.
+_LIVE: list = []
+
+
+def register_live(controls: list, out) -> None:
+    """Record a live explorer's controls and Output for :func:`move_every_control`."""
+    _LIVE.append((list(controls), out))
+
+
+def move_every_control() -> list[str]:
+    """Move every control of every live explorer of this kernel to its other end (sliders: max, then
+    min; option lists: the last option) and return what went wrong: an explorer whose Output then
+    holds an error, or no figure. ``[]`` when every redraw worked."""
+    problems = []
+    for k, (controls, out) in enumerate(_LIVE):
+        for control in controls:
+            if hasattr(control, "max") and hasattr(control, "min"):
+                targets = [control.max, control.min]
+            elif getattr(control, "options", None):
+                last = list(control.options)[-1]
+                last = last[1] if isinstance(last, tuple) else last
+                targets = [(last,) if isinstance(control.value, tuple) else last]
+            else:
+                continue
+            for value in targets:
+                control.value = value
+                kinds = [o.get("output_type") for o in out.outputs]
+                errors = [o for o in out.outputs if o.get("output_type") == "error"]
+                if errors:
+                    problems.append(f"explorer {k}, {control.description}={value}: "
+                                    f"{errors[0].get('ename')}: {errors[0].get('evalue')}")
+                elif not any("image/png" in o.get("data", {}) for o in out.outputs):
+                    problems.append(f"explorer {k}, {control.description}={value}: no figure ({kinds})")
+    return problems
+
+
 def show_in(out, render: Callable[[], object]) -> None:
     """Replace what the ``ipywidgets.Output`` ``out`` shows by the outputs of ``render()``
     (``capture_outputs``), in one kernel-side state update: no ``with out:``, see the module
@@ -135,6 +174,7 @@ def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
 
             for control in controls.values():
                 control.observe(lambda _change: show_in(out, render), names="value")
+            register_live(controls.values(), out)
             display(widgets.VBox([widgets.HBox(list(controls.values())), out]))
             show_in(out, render)
             return None

@@ -101,6 +101,15 @@ def soak(lesson: str, repeats: int) -> dict:
                 if cell.cell_type == "code":
                     client.execute_cell(cell, index)
             errors = _errors(nb)  # a repeated explorer cell overwrites its outputs: look now
+            # as a student does after Run All: move every control of every explorer (a later cell may
+            # have rebound a name the drawing uses; that breaks the explorer only when it redraws)
+            probe = nbformat.v4.new_code_cell("from coursekit.widgets import move_every_control\n"
+                                              "assert not move_every_control(), move_every_control()")
+            nb.cells.append(probe)
+            client.execute_cell(probe, len(nb.cells) - 1)
+            errors += [("every control moved", o.get("ename"), o.get("evalue")) for o in probe.outputs
+                       if o.get("output_type") == "error"]
+            nb.cells.pop()
             for _ in range(repeats):
                 for index in explorer_cells(nb):
                     client.execute_cell(nb.cells[index], index)
@@ -139,7 +148,7 @@ def test_lesson_runs_headless_with_live_widgets_and_no_cell_waits_for_a_missed_r
         kinds = [o["output_type"] for o in outputs]
         assert "error" not in kinds, [o for o in outputs if o["output_type"] == "error"]
         assert any("image/png" in o.get("data", {}) for o in outputs), f"an explorer shows no figure: {kinds}"
-    executed = sum(c.cell_type == "code" for c in nb.cells) + repeats * len(explorers)
+    executed = sum(c.cell_type == "code" for c in nb.cells) + 1 + repeats * len(explorers)
     assert result["cells"] == executed
     print(f"{lesson}: {executed} cell executions, longest hold {result['held_max_s'] * 1000:.0f} ms, "
           f"{result['wall_s']:.1f} s wall, {result['cpu_s']:.1f} s CPU")
