@@ -88,12 +88,15 @@ def scores(course: pathlib.Path, student: str) -> dict[str, float]:
         return {g.name: g.score for g in nb.grades}
 
 
-def gradebook_rows(course: pathlib.Path) -> dict:
-    """Every per-student row nbgrader keeps for the lesson, by (student, cell), ids left out."""
+def gradebook_rows(course: pathlib.Path, db_url: str | None = None, timestamps: bool = True) -> dict:
+    """Every per-student row nbgrader keeps for the lesson, by (student, cell), ids left out
+    (``db_url``: another gradebook than the course's; ``timestamps=False``: without the submission
+    times, which differ between two gradebooks fed the same submissions at different moments)."""
     rows = {}
-    with gradebook(course) as gb:
+    with gradebook(course, db_url) as gb:
         for sub in gb.assignment_submissions(LESSON):
-            rows[(sub.student_id, "submission")] = (sub.timestamp, sub.extension, sub.score, sub.max_score)
+            stamp = (sub.timestamp,) if timestamps else ()
+            rows[(sub.student_id, "submission")] = stamp + (sub.extension, sub.score, sub.max_score)
             for nb in sub.notebooks:
                 rows[(sub.student_id, nb.name)] = (nb.flagged, nb.late_submission_penalty, nb.score)
                 for g in nb.grades:

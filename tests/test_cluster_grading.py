@@ -34,7 +34,7 @@ from pgserver import PostgresServer, binaries
 from tools.course import tool_env
 
 from conftest import ROOT
-from gradingkit import LESSON, POINTS, Submission, cell_text, make_course
+from gradingkit import LESSON, POINTS, Submission, cell_text, gradebook_rows, make_course
 
 if binaries() is None:
     if os.environ.get("CI"):
@@ -76,21 +76,8 @@ SLOW_LAST = "import time\ntime.sleep(150)\n"
 
 
 def _rows(url: str) -> dict:
-    """Every per-student row nbgrader keeps for the lesson, by (student, cell), ids left out."""
-    from nbgrader.api import Gradebook
-
-    rows = {}
-    with Gradebook(url, "optim-nn") as gb:
-        for sub in gb.assignment_submissions(LESSON):
-            rows[(sub.student_id, "submission")] = (sub.extension, sub.score, sub.max_score)
-            for nb in sub.notebooks:
-                rows[(sub.student_id, nb.name)] = (nb.flagged, nb.late_submission_penalty, nb.score)
-                for g in nb.grades:
-                    rows[(sub.student_id, g.name)] = (g.auto_score, g.manual_score, g.extra_credit,
-                                                      g.needs_manual_grade, g.score)
-                for c in nb.comments:
-                    rows[(sub.student_id, "comment " + c.name)] = (c.auto_comment, c.manual_comment)
-    return rows
+    """Every per-student row the gradebook at ``url`` keeps for the lesson (without submission times)."""
+    return gradebook_rows(ROOT, url, timestamps=False)
 
 
 def _scores(url: str, student: str) -> dict[str, float]:
