@@ -66,7 +66,25 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _show(c: Claim) -> None:
+def _yours(uses: Sequence[str]) -> str:
+    """The sentence that points a failed claim at the student's own functions ("" when it uses none)."""
+    if not uses:
+        return ""
+    names = ", ".join(f"`{u}`" for u in uses)
+    return (f"This experiment runs your {names}: if you wrote or changed it, a difference from the "
+            f"reference there is the likely cause (run its check again, and compare the numbers).")
+
+
+def line(c: Claim, uses: Sequence[str] = ()) -> str:
+    """The one line a reader sees for a claim; a failed one also names the student's functions it ran
+    (that is all a student reads of it in the autograded feedback, where a claim never raises)."""
+    text = f"{'✓' if c.holds else '✗'} claim: {c.statement} (measured: {c.measured})"
+    if not c.holds and uses:
+        text += " " + _yours(uses)
+    return text
+
+
+def _show(c: Claim, uses: Sequence[str]) -> None:
     try:
         from IPython import get_ipython
         from IPython.display import display
@@ -74,19 +92,13 @@ def _show(c: Claim) -> None:
         return
     if get_ipython() is None:
         return
-    mark = "✓" if c.holds else "✗"
-    display({"text/plain": f"{mark} claim: {c.statement} (measured: {c.measured})"},
-            raw=True, metadata={METADATA_KEY: asdict(c)})
+    display({"text/plain": line(c, uses)}, raw=True, metadata={METADATA_KEY: asdict(c)})
 
 
 def _check(c: Claim, uses: Sequence[str]) -> Claim:
-    _show(c)
+    _show(c, uses)
     if not c.holds and not is_autograding():
-        yours = ""
-        if uses:
-            names = ", ".join(f"`{u}`" for u in uses)
-            yours = (f" This experiment runs your {names}: if you wrote or changed it, a difference from the "
-                     f"reference there is the likely cause (run its check again, and compare the numbers).")
+        yours = " " + _yours(uses) if uses else ""
         raise ClaimError(f"The lesson says: \"{c.statement}\", but this run measured {c.measured}, which does "
                          f"not support it.{yours}")
     return c

@@ -33,6 +33,16 @@ def test_claims_never_raise_while_autograding(monkeypatch):
     assert claims.claim("anything", False, 1.0).holds is False
 
 
+def test_a_failed_claims_line_names_the_students_functions_as_the_autograded_feedback_shows_it(monkeypatch):
+    # while autograding the claim does not raise: its line is all the student reads in the feedback
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    c = claims.claim("0 up to rounding", False, 0.1222, uses=["gradient_noise"])
+    text = claims.line(c, ["gradient_noise"])
+    assert text.startswith("✗ claim: 0 up to rounding (measured: 0.1222)") and "your `gradient_noise`" in text
+    assert claims.line(c) == "✗ claim: 0 up to rounding (measured: 0.1222)"  # no functions: nothing to blame
+    assert claims.line(claims.claim("holds", True, 1.0), ["gradient_noise"]) == "✓ claim: holds (measured: 1)"
+
+
 def test_claim_between_is_inclusive_and_fails_outside():
     assert claims.claim_between("about 0.19", 0.185, 0.18, 0.20).holds
     with pytest.raises(claims.ClaimError, match="expected 0.18 to 0.2"):
