@@ -49,7 +49,8 @@ def figure_problems(fig) -> list[str]:
       meshes, a scatter or quiver coloured by an array, without a colour bar (or, for a few discrete
       classes, a legend);
     - overlapping text (``overlapping_text``): titles, suptitle, axis and tick labels, texts, as
-      the Agg renderer lays them out;
+      the Agg renderer lays them out (twinned plots, ``twinx``/``twiny``, share their drawing area on
+      purpose: see ``twins``);
     - a legend that covers data (``legend_covers_data``): more than ``LEGEND_COVER`` of a plot's
       lines (by drawn length), markers or bar area under the legend's box.
 
@@ -60,17 +61,19 @@ def figure_problems(fig) -> list[str]:
     if not axes:
         return []
     problems = []
+    fig.draw_without_rendering()
     suptitle = getattr(fig, "_suptitle", None)
     if not (suptitle and suptitle.get_text()):
-        untitled = [i for i, ax in enumerate(axes) if not ax.get_title()]
+        # a twin (``twinx``) is the same plot as its host: one title serves both
+        plots = [ax for ax in axes if not any(axes.index(t) < axes.index(ax) for t in twins(ax) if t in axes)]
+        untitled = [ax for ax in plots if not any(a.get_title() for a in (ax, *twins(ax)))]
         if untitled:
-            problems.append(f"{len(untitled)} of {len(axes)} plots have no title")
+            problems.append(f"{len(untitled)} of {len(plots)} plots have no title")
     supx, supy = getattr(fig, "_supxlabel", None), getattr(fig, "_supylabel", None)
     if not (supx and supx.get_text()) and not any(ax.get_xlabel() for ax in axes):
         problems.append("no x label")
     if not (supy and supy.get_text()) and not any(ax.get_ylabel() for ax in axes):
         problems.append("no y label")
-    fig.draw_without_rendering()
     problems += colour_key_problems(fig)
     problems += overlapping_text(fig, layout=False)
     problems += legend_covers_data(fig, layout=False)
@@ -178,15 +181,31 @@ def _texts(fig) -> list:
         for title in (ax.title, ax._left_title, ax._right_title):
             add(f"title of {name}", title, ax)
         if ax.axison:
-            add(f"x label of {name}", ax.xaxis.label, ax)
-            add(f"y label of {name}", ax.yaxis.label, ax)
             for axis, letter in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+                if not axis.get_visible():
+                    continue  # not drawn (a twin's shared axis: ``twinx`` hides its x axis)
+                add(f"{letter} label of {name}", axis.label, ax)
                 # the ticks drawn in the view (Axis._update_ticks: matplotlib pinned in _versions.py)
                 for tick in axis._update_ticks():
                     for label in (tick.label1, tick.label2):
                         add(f"{letter} tick label of {name}", label, ax)
         for text in ax.texts:
             add(f"text in {name}", text, ax)
+    return found
+
+
+def twins(ax) -> list:
+    """The other plots of ``ax``'s figure drawn in the same place on purpose: ``twinx``/``twiny``
+    (a second y or x scale over the same data area). Two plots are twins when they share an x or a
+    y axis and their drawing areas coincide (within a pixel, as last laid out); the texts of one may
+    lie on the other's drawing area and a legend of one may cover the other's lines."""
+    found = []
+    for other in ax.figure.get_axes():
+        if other is ax or not other.get_visible():
+            continue
+        shared = ax.get_shared_x_axes().joined(ax, other) or ax.get_shared_y_axes().joined(ax, other)
+        if shared and np.allclose(ax.bbox.extents, other.bbox.extents, atol=1.0):
+            found.append(other)
     return found
 
 
@@ -214,10 +233,14 @@ def overlapping_text(fig, tolerance_px: float = 1.0, layout: bool = True) -> lis
             if _overlap(a, b, tolerance_px):
                 found.append(f"{what_a} {text_a[:30]!r} overlaps {what_b} {text_b[:30]!r}")
     plots = [ax for ax in fig.get_axes() if ax.get_visible() and ax.axison]
+    same_place = {id(ax): {id(t) for t in twins(ax)} for ax in plots}
     for what, text, box, owner in boxes:
         for ax in plots:
-            # a text of one plot on another plot's drawing area (texts of the figure may go anywhere)
-            if owner is not None and ax is not owner and _overlap(box, ax.bbox, tolerance_px):
+            # a text of one plot on another plot's drawing area (texts of the figure may go anywhere;
+            # twins share their drawing area on purpose)
+            if owner is None or ax is owner or id(owner) in same_place[id(ax)]:
+                continue
+            if _overlap(box, ax.bbox, tolerance_px):
                 where = "a colour bar" if ax.get_label() == "<colorbar>" else _name(ax)
                 found.append(f"{what} {text[:30]!r} lies on {where}")
     if len(found) > 4:
@@ -253,7 +276,8 @@ def _inside(points, box) -> np.ndarray:
 def legend_cover(ax) -> dict:
     """Fractions of ``ax``'s data under its legend's box: ``{"lines": drawn length, "markers":
     points (markers-only lines and scatters), "bars": rectangle area}``, each over what is drawn
-    inside the plot (a kind the plot does not draw is absent). Empty without a visible legend.
+    inside the plot, its twins' data included (``twins``: ``twinx``/``twiny``); a kind the plot
+    does not draw is absent. Empty without a visible legend.
     Positions are those of the last layout (``fig.draw_without_rendering()``)."""
     from matplotlib.patches import Rectangle
     from matplotlib.transforms import Bbox
@@ -266,7 +290,8 @@ def legend_cover(ax) -> dict:
     if box is None:
         return {}
     drawn = {"lines": [0.0, 0.0], "markers": [0, 0], "bars": [0.0, 0.0]}
-    for line in ax.lines:
+    plots = [ax, *twins(ax)]  # a twin's data lie in the same area, under the same legend
+    for line in (line for plot in plots for line in plot.lines):
         if not line.get_visible():
             continue
         xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
@@ -280,7 +305,7 @@ def legend_cover(ax) -> dict:
         ok = np.all(np.isfinite(p0), axis=1) & np.all(np.isfinite(p1), axis=1)
         drawn["lines"][0] += float(np.sum(_length_inside(p0[ok], p1[ok], box)))
         drawn["lines"][1] += float(np.sum(_length_inside(p0[ok], p1[ok], frame)))
-    for collection in ax.collections:
+    for collection in (c for plot in plots for c in plot.collections):
         if type(collection).__name__ != "PathCollection" or not collection.get_visible():
             continue
         xy = collection.get_offset_transform().transform(np.asarray(collection.get_offsets(), dtype=float))
@@ -288,7 +313,7 @@ def legend_cover(ax) -> dict:
         seen = _inside(xy, frame)
         drawn["markers"][0] += int(np.sum(seen & _inside(xy, box)))
         drawn["markers"][1] += int(np.sum(seen))
-    for patch in ax.patches:
+    for patch in (patch for plot in plots for patch in plot.patches):
         if not isinstance(patch, Rectangle) or not patch.get_visible():
             continue
         bar = Bbox.intersection(patch.get_window_extent(), frame)

@@ -21,6 +21,7 @@ from coursekit.plotting import (  # noqa: E402
     legend_covers_data,
     overlapping_text,
     quiver,
+    twins,
 )
 
 
@@ -211,6 +212,57 @@ def test_markers_and_bars_under_the_legend_are_caught():
     assert any("markers" in p for p in covered) and not any("plot 2" in p for p in covered), covered
     right.legend(loc="upper right", fontsize=30)
     assert any("bars" in p and "plot 2" in p for p in legend_covers_data(fig))
+
+
+# ---- twinned axes ----------------------------------------------------------------------------------
+
+def _schedule_and_loss(note=True):
+    """A twinx figure as lesson 02's schedule explorer draws it: the schedule on the left scale, the
+    loss on a second (log) scale on the right, over the same steps."""
+    t = np.arange(200)
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    ax.plot(t, 0.25 * np.minimum(1, (t + 1) / 20) * (1 + np.cos(np.pi * t / 200)) / 2, color="tab:blue")
+    ax.set(title="A schedule and the run it gives", xlabel="step t", ylabel="learning rate (blue)")
+    loss_ax = ax.twinx()
+    loss_ax.semilogy(t, 1e2 * np.exp(-t / 15) + 1e-6, color="tab:red")
+    loss_ax.set_ylabel("loss (red, log scale)")
+    if note:
+        ax.text(120, 0.2, "a note inside the plot")
+    return fig, ax, loss_ax
+
+
+def test_a_twin_axis_shares_the_drawing_area_on_purpose():
+    fig, ax, loss_ax = _schedule_and_loss()
+    fig.draw_without_rendering()
+    assert twins(ax) == [loss_ax] and twins(loss_ax) == [ax]
+    assert figure_problems(fig) == []
+
+
+def test_plots_that_really_overlap_are_still_caught_even_when_they_share_an_axis():
+    fig = plt.figure(figsize=(6, 4))
+    first = _labelled(fig.add_axes((0.15, 0.15, 0.6, 0.6)), "first")
+    second = _labelled(fig.add_axes((0.3, 0.3, 0.6, 0.6), sharex=first), "second")  # shifted: not a twin
+    for ax in (first, second):
+        ax.plot([0, 1], [0, 1])
+    fig.draw_without_rendering()
+    assert twins(first) == [] and twins(second) == []
+    problems = overlapping_text(fig)
+    assert any("of plot 2" in p and "lies on plot 1" in p for p in problems), problems
+
+
+def test_a_legend_over_the_twins_line_is_caught():
+    fig, ax = plt.subplots()
+    ax.set(title="Two scales", xlabel="step", ylabel="left scale", ylim=(0, 1))
+    ax.plot([0, 100], [0.1, 0.1], label="low, on the left scale")
+    right = ax.twinx()
+    right.set(ylabel="right scale", ylim=(0, 1))
+    right.plot([0, 100], [0.9, 0.9], color="C1")  # high, on the right scale: under an upper legend
+    ax.legend(loc="upper center", fontsize=14)
+    fig.draw_without_rendering()
+    assert legend_cover(ax)["lines"] > 0.1
+    assert legend_covers_data(fig) and figure_problems(fig)
+    ax.legend(loc="center", fontsize=14)  # between the two lines: covers neither
+    assert figure_problems(fig) == []
 
 
 # ---- the explorers' static fallback ------------------------------------------------------------------
