@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
 from tools.editions import tool_env
 
@@ -98,6 +98,29 @@ def lab_server(root: pathlib.Path, state: pathlib.Path, cwd: pathlib.Path | None
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
         log.close()
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, headless, launched by Playwright."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def lab_page(browser, lab: dict):
+    """A page in a browser context of its own; afterwards the kernels it started are stopped."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+        for session in api(lab, "GET", "api/sessions"):
+            api(lab, "DELETE", f"api/sessions/{session['id']}")
 
 
 def api(lab: dict, method: str, path: str):

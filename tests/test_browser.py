@@ -30,10 +30,15 @@ if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (bash .ci/system-packages) "
                 "to run the browser tests", allow_module_level=True)
 
-from browserkit import CHROMIUM_ARGS, lab_server, open_notebook  # noqa: E402
-from browserkit import api as _api  # noqa: E402
+from browserkit import (  # noqa: E402
+    CHROMIUM_ARGS,  # noqa: E402,F401 - test_feedback_offline.py imports it from here
+    chromium,
+    lab_page,
+    lab_server,
+    open_notebook,
+)
 from browserkit import menu as _menu  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 LESSON = "01_gradients"
 # a second lesson with an explorer: the learning-rate slider of lesson 02
@@ -63,20 +68,14 @@ def lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's screenshots only
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, lab):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    yield pg
-    context.close()
-    for session in _api(lab, "GET", "api/sessions"):  # stop this test's kernels
-        _api(lab, "DELETE", f"api/sessions/{session['id']}")
+    with lab_page(browser, lab) as pg:
+        yield pg
 
 
 def _shot(page, name):

@@ -40,8 +40,8 @@ if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (bash .ci/system-packages) "
                 "to run the browser tests", allow_module_level=True)
 
-from browserkit import CHROMIUM_ARGS, api, lab_server, menu, open_lab, open_notebook  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from browserkit import chromium, lab_page, lab_server, menu, open_lab, open_notebook  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 LESSON = "01_gradients"
 STUDENT = "ada"
@@ -98,20 +98,14 @@ def lab(course):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, lab):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    yield pg
-    context.close()
-    for session in api(lab, "GET", "api/sessions"):  # stop this test's kernels
-        api(lab, "DELETE", f"api/sessions/{session['id']}")
+    with lab_page(browser, lab) as pg:
+        yield pg
 
 
 def _reference_scores_and_reports():
