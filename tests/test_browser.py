@@ -14,49 +14,41 @@ Never downloads a browser.
 """
 from __future__ import annotations
 
-import json
 import os
 import pathlib
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import nbformat
 import pytest
 
 from tools.course import filled_release
-from tools.editions import ROOT, tool_env
+from tools.editions import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (bash .ci/system-packages) "
                 "to run the browser tests", allow_module_level=True)
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from browserkit import (  # noqa: E402
+    CHROMIUM_ARGS,  # noqa: E402,F401 - test_feedback_offline.py imports it from here
+    chromium,
+    lab_page,
+    lab_server,
+    open_notebook,
+)
+from browserkit import menu as _menu  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 LESSON = "01_gradients"
 # a second lesson with an explorer: the learning-rate slider of lesson 02
 WIDGET_LESSON = "02_gradient_descent"
 ARTIFACTS = pathlib.Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "build" / "test-artifacts" / "browser"))
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 # the harness's message for the planted wrong answer (coursekit/exercises/l01_gradients.py, "b100")
 WRONG_ROSENBROCK = '''def rosenbrock(x, a=1.0, b=1.0):
     """Rosenbrock's function, with b hard-coded (a wrong answer)."""
     return float((a - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2)'''
-STARTUP_TIMEOUT = 90
 RUN_TIMEOUT = 120
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -69,79 +61,21 @@ def lab(tmp_path_factory):
         release = work / f"{lesson}.ipynb"
         completed = filled_release(lesson, nbformat.read(release, as_version=4))
         nbformat.write(completed, str(work / f"{lesson}_completed.ipynb"))
-    settings = root / "settings"
-    for plugin, values in {
-        # no pop-up asking about news, no request to the internet
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-        # every cell attached to the page, so the test can address cell i directly
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-    }.items():
-        path = settings / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-
-    port, token = _free_port(), secrets.token_hex(16)
-    env = tool_env()
-    for name in ("COURSEKIT_STATIC", "NBGRADER_EXECUTION", "MPLBACKEND"):
-        env.pop(name, None)  # a student's kernel: widgets live, nothing skipped
-    env.update(JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
-               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTER_CONFIG_DIR=str(root / "config"))
-    log = open(root / "jupyterlab.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root / 'course'}",
-         "--ServerApp.port_retries=0", "--allow-root", "--LabApp.expose_app_in_browser=True"],  # CI runs as root
-        cwd=root / "course", env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("JupyterLab did not start:\n" + (root / "jupyterlab.log").read_text()[-3000:])
-        time.sleep(0.5)
-    yield {"base": base, "token": token}
-    try:  # shut down kernels and server cleanly, then make sure the process group is gone
-        req = urllib.request.Request(f"{base}/api/shutdown?token={token}", method="POST")
-        urllib.request.urlopen(req, timeout=10).close()
-        proc.wait(timeout=20)
-    except Exception:
-        pass
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    log.close()
+    with lab_server(root / "course", root) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def browser():
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's screenshots only
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, lab):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    yield pg
-    context.close()
-    for session in _api(lab, "GET", "api/sessions"):  # stop this test's kernels
-        _api(lab, "DELETE", f"api/sessions/{session['id']}")
-
-
-def _api(lab, method, path):
-    req = urllib.request.Request(f"{lab['base']}/{path}?token={lab['token']}", method=method)
-    with urllib.request.urlopen(req, timeout=30) as r:
-        body = r.read()
-    return json.loads(body) if body else None
+    with lab_page(browser, lab) as pg:
+        yield pg
 
 
 def _shot(page, name):
@@ -150,26 +84,7 @@ def _shot(page, name):
 
 
 def _open(page, lab, name, lesson=LESSON):
-    # a workspace of its own: JupyterLab restores no tab of an earlier test
-    workspace = secrets.token_hex(4)
-    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{lesson}/{name}?token={lab['token']}")
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").first \
-        .wait_for(timeout=STARTUP_TIMEOUT * 1000)
-    # wait until the notebook's kernel is started and has answered (the app is exposed for that only)
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=STARTUP_TIMEOUT * 1000)
-    page.evaluate("""async () => {
-        const ctx = window.jupyterapp.shell.currentWidget.sessionContext;
-        await ctx.ready;
-        await ctx.session.kernel.info;
-    }""")
-    expect(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator")) \
-        .to_have_attribute("data-status", "idle", timeout=STARTUP_TIMEOUT * 1000)
-    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
-
-
-def _menu(page, menu, item):
-    page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+    return open_notebook(page, lab, f"{lesson}/{name}")
 
 
 def _run_all(page, cells):
