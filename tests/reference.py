@@ -60,15 +60,27 @@ def snapshot(course: pathlib.Path, lesson: str, students=None) -> dict:
     return dict(sorted(found.items()))
 
 
-def matches(name: str, data: dict) -> None:
-    """Assert ``data`` equals the recorded reference ``name`` (or record it)."""
+def load(name: str) -> dict:
+    """The recorded reference ``name`` (tests/reference_results/<name>.json)."""
+    return json.loads((FOLDER / f"{name}.json").read_text())
+
+
+def matches(name: str, data: dict, students: list[str] | None = None) -> None:
+    """Assert ``data`` equals the recorded reference ``name`` (or record it); with ``students``,
+    ``data`` holds exactly those students and is compared with their part of the reference."""
     path = FOLDER / f"{name}.json"
     data = json.loads(json.dumps(data))  # the JSON form: tuples as lists, keys as strings
     if RECORD:
+        if students is not None:
+            raise RuntimeError(f"{name}: a reference is recorded from the whole class, not from {len(students)} "
+                               "of its students")
         RECORD_TO.mkdir(exist_ok=True)
         (RECORD_TO / path.name).write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
         return
-    reference = json.loads(path.read_text())
+    reference = load(name)
+    if students is not None:
+        assert set(students) <= set(reference), f"{name}: no reference for {sorted(set(students) - set(reference))}"
+        reference = {s: reference[s] for s in students}
     assert sorted(data) == sorted(reference), "students differ from the reference"
     for student in reference:
         assert data[student]["scores"] == reference[student]["scores"], f"{name}: {student}'s scores changed"

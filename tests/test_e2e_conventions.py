@@ -1,7 +1,7 @@
 """Issue 15 end to end: correct code written with another convention gets full marks through
 nbgrader's real autograde, with the convention named in the feedback (spec section 2).
 
-One throw-away course with lessons 04 and 06 and one student, ``conventions``, whose solutions
+A copy of the course generated for the session (tests/conftest.py) and one student, ``conventions``, whose solutions
 are right but keep the momentum buffer under ``'buf'`` (lesson 04), make their own layer caches
 (``(x, W)`` for linear, the mask for ReLU) and return a gradient as a Python list (lesson 06).
 """
@@ -14,7 +14,7 @@ from coursekit.grading.protocol import is_grade_cell, nbgrader_meta
 from tools.course import filled_release, gradebook, write_submission
 from tools.sync_grade_cells import lesson_points
 
-from conftest import ROOT, nbgrader
+from conftest import nbgrader
 
 SGD_WITH_BUF = '''
 import numpy as np
@@ -72,12 +72,10 @@ NOTES = {  # grade cell -> what its feedback must say
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = tmp_path_factory.mktemp("conventions")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
+def graded(tmp_path_factory, course):
+    generated, course = course, tmp_path_factory.mktemp("conventions") / "course"
+    shutil.copytree(generated, course)  # the session's generated course: every lesson in its gradebook
     for lesson, replace in SOLUTIONS.items():
-        shutil.copytree(ROOT / "source" / lesson, course / "source" / lesson)
-        nbgrader(course, "generate_assignment", lesson, "--force")
         release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
         write_submission(course, STUDENT, lesson, filled_release(lesson, release, replace=replace))
         nbgrader(course, "autograde", lesson)

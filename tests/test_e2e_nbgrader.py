@@ -4,9 +4,15 @@ Three students per lesson: `solution` (the source solutions: full marks), `blank
 notebook untouched: 0) and `mistakes` (a known mistake planted in every exercise: each grade cell
 earns exactly what the harness gives that mistake, and the feedback names it). Then
 generate_feedback and export, checked against the gradebook.
+
+The lessons are graded in two copies of the generated course, one for each half of the lessons,
+side by side (each copy's commands in turn: autograde, generate_feedback per lesson, then export):
+nbgrader grades one notebook at a time, on about one core, and the machine has two.
 """
 import csv
 import html
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -22,6 +28,7 @@ from reference import matches, snapshot
 
 LESSONS = lessons()
 STUDENTS = ("solution", "blank", "mistakes")
+HALVES = (LESSONS[0::2], LESSONS[1::2])  # every other lesson: light and heavy ones on both sides
 
 
 def plan(lesson):
@@ -81,19 +88,30 @@ def _delegating(lesson, release_nb):
 
 
 @pytest.fixture(scope="module")
-def graded(course):
-    plans = {}
-    for lesson in LESSONS:
-        plans[lesson] = plan(lesson)
-        release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
-        for student in STUDENTS:
-            write_submission(course, student, lesson, _submission(lesson, release, student, plans[lesson][0]))
-        if lesson == DELEGATING_LESSON:
-            write_submission(course, "delegates", lesson, _delegating(lesson, release))
-        nbgrader(course, "autograde", lesson)
-        nbgrader(course, "generate_feedback", lesson)
-    nbgrader(course, "export")
-    return plans
+def graded(course, tmp_path_factory):
+    """{"plans": {lesson: plan(lesson)}, "course": {lesson: the course copy that graded it}}."""
+    plans, where = {}, {}
+    for half in HALVES:
+        copy = tmp_path_factory.mktemp("e2e") / "course"
+        shutil.copytree(course, copy)  # the generated course (every lesson in its gradebook), untouched
+        for lesson in half:
+            where[lesson] = copy
+            plans[lesson] = plan(lesson)
+            release = nbformat.read(copy / "release" / lesson / f"{lesson}.ipynb", as_version=4)
+            for student in STUDENTS:
+                write_submission(copy, student, lesson, _submission(lesson, release, student, plans[lesson][0]))
+            if lesson == DELEGATING_LESSON:
+                write_submission(copy, "delegates", lesson, _delegating(lesson, release))
+
+    def grade_half(half):
+        for lesson in half:
+            nbgrader(where[lesson], "autograde", lesson)
+            nbgrader(where[lesson], "generate_feedback", lesson)
+        nbgrader(where[half[0]], "export")
+
+    with ThreadPoolExecutor(len(HALVES)) as pool:
+        list(pool.map(grade_half, HALVES))
+    return {"plans": plans, "course": where}
 
 
 def _scores(course, lesson, student):
@@ -104,23 +122,24 @@ def _scores(course, lesson, student):
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_solution_gets_full_marks(course, graded, lesson):
+def test_solution_gets_full_marks(graded, lesson):
     points = graded_cells(nbformat.read(source_path(lesson), as_version=4))
     assert points == lesson_points(lesson)  # the notebook's metadata is the registry's
-    assert _scores(course, lesson, "solution") == points
+    assert _scores(graded["course"][lesson], lesson, "solution") == points
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_blank_release_gets_zero(course, graded, lesson):
-    scores = _scores(course, lesson, "blank")
+def test_blank_release_gets_zero(graded, lesson):
+    scores = _scores(graded["course"][lesson], lesson, "blank")
     assert scores and all(s == 0 for s in scores.values()), scores
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_planted_mistakes_lose_exactly_their_points_and_are_named(course, graded, lesson):
-    _, expected, messages = graded[lesson]
+def test_planted_mistakes_lose_exactly_their_points_and_are_named(graded, lesson):
+    _, expected, messages = graded["plans"][lesson]
+    course = graded["course"][lesson]
     points = graded_cells(nbformat.read(source_path(lesson), as_version=4))
     scores = _scores(course, lesson, "mistakes")
     assert scores == pytest.approx(expected, abs=1e-9)
@@ -133,11 +152,12 @@ def test_planted_mistakes_lose_exactly_their_points_and_are_named(course, graded
 
 
 @pytest.mark.e2e
-def test_export_csv_holds_the_scores(course, graded):
-    rows = list(csv.DictReader(open(course / "grades.csv")))
+def test_export_csv_holds_the_scores(graded):
     for lesson in LESSONS:
+        with open(graded["course"][lesson] / "grades.csv") as handle:
+            rows = list(csv.DictReader(handle))
         points = graded_cells(nbformat.read(source_path(lesson), as_version=4))
-        _, expected, _ = graded[lesson]
+        _, expected, _ = graded["plans"][lesson]
         want = {"solution": sum(points.values()), "blank": 0.0, "mistakes": sum(expected.values())}
         for student, total in want.items():
             row = next(r for r in rows if r["assignment"] == lesson and r["student_id"] == student)
@@ -146,7 +166,8 @@ def test_export_csv_holds_the_scores(course, graded):
 
 
 @pytest.mark.e2e
-def test_delegating_to_torch_optim_earns_nothing_for_that_exercise(course, graded):
+def test_delegating_to_torch_optim_earns_nothing_for_that_exercise(graded):
+    course = graded["course"][DELEGATING_LESSON]
     points = graded_cells(nbformat.read(source_path(DELEGATING_LESSON), as_version=4))
     scores = _scores(course, DELEGATING_LESSON, "delegates")
     assert scores == {**points, "adam_step_grade": 0.0}
@@ -155,8 +176,8 @@ def test_delegating_to_torch_optim_earns_nothing_for_that_exercise(course, grade
 
 
 @pytest.mark.e2e
-def test_scores_and_reports_match_the_reference(course, graded):
+def test_scores_and_reports_match_the_reference(graded):
     """Every lesson's students get the scores and grade-cell reports recorded before the grading
     core was redrawn (tests/reference_results/e2e.json)."""
     matches("e2e", {f"{lesson}/{student}": entry for lesson in LESSONS
-                    for student, entry in snapshot(course, lesson).items()})
+                    for student, entry in snapshot(graded["course"][lesson], lesson).items()})

@@ -1,5 +1,8 @@
 """Every lesson's notebooks execute cleanly, earn full marks with the solutions, and have the
-shape the spec asks of a lesson."""
+shape the spec asks of a lesson.
+
+The source notebooks and the reading editions of the lessons a run selects are executed once, two
+kernels at a time (one fixture for the module); each test then checks its lesson's results."""
 import re
 
 import nbformat
@@ -7,7 +10,7 @@ import pytest
 
 from tools.editions import NOTEBOOKS, graded_cells, lessons, nbgrader_meta, source_path
 
-from helpers import execute, outputs_of
+from helpers import execute_many, outputs_of
 
 LESSONS = lessons()
 
@@ -16,9 +19,32 @@ def _read(lesson):
     return nbformat.read(source_path(lesson), as_version=4)
 
 
+@pytest.fixture(scope="module")
+def executed(request):
+    """{(edition, lesson): executed notebook} for "source" and "reading", of the lessons whose tests
+    this run selected (all ten under a plain run)."""
+    wanted = {(test.originalname, test.callspec.params["lesson"]) for test in request.session.items
+              if test.module is request.module and hasattr(test, "callspec") and "lesson" in test.callspec.params}
+    jobs = [("source", lesson) for lesson in LESSONS
+            if ("test_source_notebook_runs_clean_and_earns_full_marks", lesson) in wanted]
+    jobs += [("reading", lesson) for lesson in LESSONS
+             if ("test_reading_edition_executes_with_figures", lesson) in wanted]
+    notebooks = [(_read(lesson) if edition == "source" else nbformat.read(NOTEBOOKS / f"{lesson}.ipynb", as_version=4),
+                  source_path(lesson).parent) for edition, lesson in jobs]
+    return dict(zip(jobs, execute_many(notebooks, {"COURSEKIT_STATIC": "1"}, return_exceptions=True)))
+
+
+def _run(executed, edition, lesson):
+    """The executed notebook; an execution that failed as a whole (dead kernel, timeout) fails here."""
+    nb = executed[edition, lesson]
+    if isinstance(nb, Exception):
+        raise nb
+    return nb
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_source_notebook_runs_clean_and_earns_full_marks(lesson):
-    nb = execute(_read(lesson), source_path(lesson).parent, {"COURSEKIT_STATIC": "1"})
+def test_source_notebook_runs_clean_and_earns_full_marks(executed, lesson):
+    nb = _run(executed, "source", lesson)
     errors = [(i, o.ename, o.evalue) for i, o in outputs_of(nb, "error")]
     assert not errors, errors
     stderr = [(i, o.text[:300]) for i, o in outputs_of(nb, "stream") if o.name == "stderr"]
@@ -55,12 +81,12 @@ def test_source_notebook_has_the_shape_of_a_lesson(lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_reading_edition_executes_with_figures(lesson):
+def test_reading_edition_executes_with_figures(executed, lesson):
     path = NOTEBOOKS / f"{lesson}.ipynb"
     stored = nbformat.read(path, as_version=4)
     images = [o for _, o in outputs_of(stored, "display_data") + outputs_of(stored, "execute_result")
               if "image/png" in o.get("data", {})]
     assert len(images) >= 2, "the reading edition shows fewer than two figures"
-    nb = execute(nbformat.read(path, as_version=4), source_path(lesson).parent, {"COURSEKIT_STATIC": "1"})
+    nb = _run(executed, "reading", lesson)
     errors = [(i, o.ename, o.evalue) for i, o in outputs_of(nb, "error")]
     assert not errors, errors
