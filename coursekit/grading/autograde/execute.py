@@ -54,21 +54,27 @@ class SafeExecute(Execute):
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
         if self.sandboxed:
-            root = pathlib.Path(self.course_root or os.getcwd()).resolve()
-            hidden = [root]
-            workdir = pathlib.Path(self.resources.get("metadata", {}).get("path") or root).resolve()
-            if len(workdir.parents) > 2:  # autograded/<student>/<lesson>: hide the whole course
-                hidden.append(workdir.parents[2])
-            private = sandbox.private_folder()
-            memory = int(self.memory_limit_gb * 2 ** 30) if self.memory_limit_gb else 0
-            km.kernel_spec_manager = SandboxKernelSpecManager(sandbox_config={
-                "hidden_folders": [str(h) for h in hidden], "memory_limit": memory, "private": private,
-                "stderr_path": self.kernel_log})
-            # the kernel talks over Unix sockets in the private folder: no network inside the sandbox
-            km.transport = "ipc"
-            km.ip = os.path.join(private, "kernel")
-            km.connection_file = os.path.join(private, "kernel.json")
+            workdir = self.resources.get("metadata", {}).get("path") or self.course_root or os.getcwd()
+            self.sandbox_kernel(km, workdir, self.kernel_log)
         return km
+
+    def sandbox_kernel(self, km, workdir, kernel_log: str) -> None:
+        """Make ``km`` start its kernel in the sandbox, working in ``workdir``, its own stderr
+        going to ``kernel_log``."""
+        root = pathlib.Path(self.course_root or os.getcwd()).resolve()
+        hidden = [root]
+        workdir = pathlib.Path(workdir).resolve()
+        if len(workdir.parents) > 2:  # autograded/<student>/<lesson>: hide the whole course
+            hidden.append(workdir.parents[2])
+        private = sandbox.private_folder()
+        memory = int(self.memory_limit_gb * 2 ** 30) if self.memory_limit_gb else 0
+        km.kernel_spec_manager = SandboxKernelSpecManager(sandbox_config={
+            "hidden_folders": [str(h) for h in hidden], "memory_limit": memory, "private": private,
+            "stderr_path": kernel_log})
+        # the kernel talks over Unix sockets in the private folder: no network inside the sandbox
+        km.transport = "ipc"
+        km.ip = os.path.join(private, "kernel")
+        km.connection_file = os.path.join(private, "kernel.json")
 
     def preprocess(self, nb, resources=None, km=None):
         self._replayable: list[int] = []
