@@ -34,6 +34,12 @@ class SafeExecute(Execute):
         "Run the autograding kernel in the bubblewrap sandbox: 'auto' (if bwrap works, else a "
         "warning), 'required' (refuse to grade without it) or 'off'.")).tag(config=True)
     memory_limit_gb = Float(4.0, help="Address-space cap of the sandboxed kernel, in GiB (0: none).").tag(config=True)
+    # nbclient's "graceful" default asks the kernel to exit after the last cell and waits for it
+    # (interrupt, shutdown request, polling): seconds per submission, on the grading's critical
+    # path, for atexit hooks of student code that nothing reads. The outputs are all in by then.
+    shutdown_kernel = Enum(["graceful", "immediate"], "immediate", help=(
+        "How the kernel is stopped after the last cell: 'immediate' (killed, with its sandbox) or "
+        "'graceful' (asked to exit, waited for).")).tag(config=True)
     max_restarts = Integer(5, help="Kernel restarts allowed per notebook before the remaining "
                                    "cells are given up (0 points each).").tag(config=True)
     course_root = Unicode("", help="The course directory to hide from the kernel (default: the "
