@@ -3,6 +3,8 @@ a submission's time goes, and whether throughput stays flat as the gradebook gro
 
     python -m bench.cluster_grading [--students 40] [--lesson 01_gradients] [--skip-serial]
     python -m bench.cluster_grading --large 400        # one long run, throughput over time
+    python -m bench.cluster_grading --large 400 --workdir DIR   # keep the class in DIR; if the run is
+    python -m bench.cluster_grading --analyse DIR               # stopped, the results so far, from DIR
 
 Builds a class (bench.autograde_parallel.make_class: full solutions, planted mistakes, blanks),
 then grades copies of it from the same start: serially with nbgrader's own ``nbgrader autograde``
@@ -91,11 +93,17 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-serial", action="store_true")
     parser.add_argument("--large", type=int, default=0, help="only grade a class this large on all cores")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "cluster_grading.json"))
+    parser.add_argument("--workdir", default=None, help="build the class here and keep it (default: a temporary "
+                                                        "folder, removed at the end)")
+    parser.add_argument("--analyse", default=None, metavar="DIR",
+                        help="only report a --large run kept in DIR (complete or stopped): completions over time")
     args = parser.parse_args(argv)
+    if args.analyse:
+        return analyse(pathlib.Path(args.analyse), args.lesson, pathlib.Path(args.out))
     os.environ["PATH"] = tool_env()["PATH"]
     cores = os.cpu_count() or 1
     result: dict = {"lesson": args.lesson, "cores": cores}
-    with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
+    with (_kept(args.workdir) if args.workdir else tempfile.TemporaryDirectory(prefix="bench-cluster-")) as tmp:
         base = pathlib.Path(tmp) / "base"
         n = args.large or args.students
         print(f"building a class of {n} submissions of {args.lesson} ...", flush=True)
@@ -135,6 +143,36 @@ def main(argv=None) -> int:
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(json.dumps({k: v for k, v in result.items() if not isinstance(v, dict)}, indent=1))
     print(f"written to {out}")
+    return 0
+
+
+class _kept:
+    """A folder that stays after the run (``--workdir``)."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def __enter__(self) -> str:
+        pathlib.Path(self.folder).mkdir(parents=True, exist_ok=False)
+        return self.folder
+
+    def __exit__(self, *exc):
+        return False
+
+
+def analyse(folder: pathlib.Path, lesson: str, out: pathlib.Path) -> int:
+    """Completions over time of a ``--large`` run kept in ``folder`` (stopped or not): how many
+    were recorded, the steady rate, the rate in each tenth of what was recorded."""
+    done = _completion_times(folder / "large", lesson)
+    submitted = len(list((folder / "large" / "submitted").glob(f"*/{lesson}")))
+    result = {"lesson": lesson, "submitted": submitted, "recorded": len(done),
+              "span_s": round(done[-1] - done[0], 1) if len(done) > 1 else None,
+              "steady_per_hour": round((len(done) - 1) / (done[-1] - done[0]) * 3600, 1)
+              if len(done) > 2 and done[-1] > done[0] else None,
+              "per_decile_per_hour": per_decile(done), "load_now": os.getloadavg()}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=1))
     return 0
 
 

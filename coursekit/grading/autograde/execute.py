@@ -34,6 +34,12 @@ class SafeExecute(Execute):
         "Run the autograding kernel in the bubblewrap sandbox: 'auto' (if bwrap works, else a "
         "warning), 'required' (refuse to grade without it) or 'off'.")).tag(config=True)
     memory_limit_gb = Float(4.0, help="Address-space cap of the sandboxed kernel, in GiB (0: none).").tag(config=True)
+    # nbclient's "graceful" default asks the kernel to exit after the last cell and waits for it
+    # (interrupt, shutdown request, polling): seconds per submission, on the grading's critical
+    # path, for atexit hooks of student code that nothing reads. The outputs are all in by then.
+    shutdown_kernel = Enum(["graceful", "immediate"], "immediate", help=(
+        "How the kernel is stopped after the last cell: 'immediate' (killed, with its sandbox) or "
+        "'graceful' (asked to exit, waited for).")).tag(config=True)
     max_restarts = Integer(5, help="Kernel restarts allowed per notebook before the remaining "
                                    "cells are given up (0 points each).").tag(config=True)
     course_root = Unicode("", help="The course directory to hide from the kernel (default: the "
@@ -54,21 +60,27 @@ class SafeExecute(Execute):
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
         if self.sandboxed:
-            root = pathlib.Path(self.course_root or os.getcwd()).resolve()
-            hidden = [root]
-            workdir = pathlib.Path(self.resources.get("metadata", {}).get("path") or root).resolve()
-            if len(workdir.parents) > 2:  # autograded/<student>/<lesson>: hide the whole course
-                hidden.append(workdir.parents[2])
-            private = sandbox.private_folder()
-            memory = int(self.memory_limit_gb * 2 ** 30) if self.memory_limit_gb else 0
-            km.kernel_spec_manager = SandboxKernelSpecManager(sandbox_config={
-                "hidden_folders": [str(h) for h in hidden], "memory_limit": memory, "private": private,
-                "stderr_path": self.kernel_log})
-            # the kernel talks over Unix sockets in the private folder: no network inside the sandbox
-            km.transport = "ipc"
-            km.ip = os.path.join(private, "kernel")
-            km.connection_file = os.path.join(private, "kernel.json")
+            workdir = self.resources.get("metadata", {}).get("path") or self.course_root or os.getcwd()
+            self.sandbox_kernel(km, workdir, self.kernel_log)
         return km
+
+    def sandbox_kernel(self, km, workdir, kernel_log: str) -> None:
+        """Make ``km`` start its kernel in the sandbox, working in ``workdir``, its own stderr
+        going to ``kernel_log``."""
+        root = pathlib.Path(self.course_root or os.getcwd()).resolve()
+        hidden = [root]
+        workdir = pathlib.Path(workdir).resolve()
+        if len(workdir.parents) > 2:  # autograded/<student>/<lesson>: hide the whole course
+            hidden.append(workdir.parents[2])
+        private = sandbox.private_folder()
+        memory = int(self.memory_limit_gb * 2 ** 30) if self.memory_limit_gb else 0
+        km.kernel_spec_manager = SandboxKernelSpecManager(sandbox_config={
+            "hidden_folders": [str(h) for h in hidden], "memory_limit": memory, "private": private,
+            "stderr_path": kernel_log})
+        # the kernel talks over Unix sockets in the private folder: no network inside the sandbox
+        km.transport = "ipc"
+        km.ip = os.path.join(private, "kernel")
+        km.connection_file = os.path.join(private, "kernel.json")
 
     def preprocess(self, nb, resources=None, km=None):
         self._replayable: list[int] = []

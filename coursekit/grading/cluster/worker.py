@@ -24,6 +24,7 @@ process (a Dask worker plugin), so a submission pays for none of it.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import pathlib
@@ -37,6 +38,7 @@ import time
 import warnings
 from typing import Any
 
+from . import pool
 from .bundle import CONFIG_FILE, LessonBundle, SubmissionFiles
 
 log = logging.getLogger("coursekit.grading.cluster")
@@ -51,6 +53,8 @@ _SECRET = re.compile(r"^(PG[A-Z_]*|DATABASE.*|.*DB_URL|.*_DSN|NBGRADER_DB.*|COUR
 _LOCK = threading.Lock()  # one submission at a time per worker process (nbgrader's apps are singletons)
 _COURSES: dict[str, pathlib.Path] = {}  # bundle digest -> scratch course
 _STATE = {"graded": 0, "setup": False}
+# a warm spare kernel per worker (:mod:`.pool`); COURSEKIT_KERNEL_POOL=0 turns it off (to measure without it)
+POOL_KERNELS = os.environ.get("COURSEKIT_KERNEL_POOL", "1") != "0"
 
 
 class SandboxRefused(RuntimeError):
@@ -84,6 +88,13 @@ def preload() -> dict[str, Any]:
     from coursekit.grading.autograde import sandbox
 
     scrub_environment()
+    try:  # torch sets TORCHINDUCTOR_CACHE_DIR here the first time its optimizer stack loads (while the first
+        # submission is judged): settled now, every kernel this worker starts inherits the same environment
+        from torch._inductor.runtime.cache_dir_utils import cache_dir
+
+        cache_dir()
+    except (ImportError, OSError):  # only keeps the first spare kernel usable (pool.take compares environments)
+        pass
     # nbgrader's own API triggers SQLAlchemy 2's autoflush notes on every submission: not the instructor's business
     warnings.filterwarnings("ignore", message=r".*not in session.*")
     # nbgrader runs `alembic` from PATH when it opens a gradebook: this interpreter's bin first
@@ -119,6 +130,7 @@ class GradingWorkerPlugin(WorkerPlugin):
         # unless a submission is being graded in one (never block the worker's event loop)
         if _LOCK.acquire(blocking=False):
             try:
+                pool.close()
                 _COURSES.clear()
                 shutil.rmtree(_scratch_root(), ignore_errors=True)
             finally:
@@ -151,7 +163,8 @@ def failure_cause(messages: list[str]) -> str:
     return useful[-1] if useful else "nbgrader gave no reason"
 
 
-def _run_app(app_class, argv: list[str], hidden: list[str] = (), deadline: float = 0.0) -> tuple[bool, list[str]]:
+def _run_app(app_class, argv: list[str], hidden: list[str] = (), deadline: float = 0.0,
+             preimport: list[str] = ()) -> tuple[bool, list[str]]:
     """Run an nbgrader app in this process, grading with :class:`ClusterExecute` and ``hidden``
     folders masked; (succeeded, its log messages)."""
     app = app_class()
@@ -160,7 +173,7 @@ def _run_app(app_class, argv: list[str], hidden: list[str] = (), deadline: float
         app.initialize(argv)
         app.log.handlers = [handler]
         app.log.setLevel(logging.INFO)
-        _use_cluster_execute(app, hidden, deadline)
+        _use_cluster_execute(app, hidden, deadline, preimport)
         app.start()
         ok = True
     except SystemExit as exc:  # nbgrader's app.fail() exits
@@ -173,7 +186,7 @@ def _run_app(app_class, argv: list[str], hidden: list[str] = (), deadline: float
     return ok, handler.messages
 
 
-def _use_cluster_execute(app, hidden: list[str], deadline: float) -> None:
+def _use_cluster_execute(app, hidden: list[str], deadline: float, preimport: list[str] = ()) -> None:
     """Grade with :class:`ClusterExecute` wherever the course's configuration says SafeExecute,
     with ``hidden`` masked (set as a list here: on a command line traitlets would read it as one
     string, naming no folder)."""
@@ -186,6 +199,7 @@ def _use_cluster_execute(app, hidden: list[str], deadline: float) -> None:
         app.config.Autograde.autograde_preprocessors = [ClusterExecute if p is SafeExecute else p for p in pipeline]
     app.config.ClusterExecute.hidden_folders = [str(h) for h in hidden]
     app.config.ClusterExecute.deadline = float(deadline)
+    app.config.ClusterExecute.preimport = list(preimport)
 
 
 def _write_files(folder: pathlib.Path, files: dict[str, bytes]) -> None:
@@ -311,7 +325,9 @@ def _forget(course: pathlib.Path, lesson: str, student: str, course_id: str) -> 
             pass
 
 
+@functools.cache
 def _course_id(course: pathlib.Path) -> str:
+    """The scratch course's id (its configuration is written once, with the course)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     return PyFileConfigLoader(CONFIG_FILE, path=str(course)).load_config().CourseDirectory.course_id
@@ -348,34 +364,68 @@ def grade_submission(bundle: LessonBundle, submission: SubmissionFiles, key: str
     return result
 
 
+def _notebooks(bundle: LessonBundle) -> list[str]:
+    return sorted(name for name in bundle.source if name.endswith(".ipynb") and "/" not in name)
+
+
+@functools.cache
+def _lesson_imports(source: bytes) -> tuple[str, ...]:
+    """The modules the instructor's notebook imports at the top level of its code cells (never
+    the student's: only what the lesson itself needs), in order."""
+    import json
+
+    found = []
+    for cell in json.loads(source).get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        text = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
+        for line in text.splitlines():
+            m = re.match(r"(?:import\s+([\w.]+)|from\s+([\w.]+)\s+import\s)", line)
+            if m:
+                found.append(m.group(1) or m.group(2))
+    return tuple(dict.fromkeys(found))
+
+
 def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: SubmissionFiles, sandbox: str,
               time_limit: float | None, feedback: bool, options: tuple[str, ...], timings: dict) -> dict:
-    """Grade in the scratch course; ``timings`` gets each phase's wall-clock seconds."""
+    """Grade in the scratch course; ``timings`` gets each phase's wall-clock seconds.
+
+    With the sandbox on and a one-notebook lesson, the submission is graded under a *slot* name
+    (:mod:`.pool`) so that its kernel may have been launched before it arrived, and the next
+    one's is launched while it is graded; the student's name is put back in what is returned."""
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     lesson, student = bundle.lesson, submission.student
-    folders = [course / part / student for part in ("submitted", "autograded", "feedback")]
+    notebooks = _notebooks(bundle)
+    warm = sandbox != "off" and len(notebooks) == 1 and POOL_KERNELS
+    name = pool.next_slot(str(course / "autograded")) if warm else student
+    folders = [course / part / name for part in ("submitted", "autograded", "feedback")]
     for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
+        if not (warm and folder.parent.name == "autograded"):  # a spare kernel may already work there
+            shutil.rmtree(folder, ignore_errors=True)
     hidden = [f for f in (*SERVER_SOCKET_FOLDERS, bundle.course_path) if f and os.path.isdir(f)]
-    common = [f"--student={student}", f"--CourseDirectory.root={course}",
+    common = [f"--student={name}", f"--CourseDirectory.root={course}",
               f"--CourseDirectory.db_url={_db_url(course)}"]
+    # one notebook named: nbgrader then keeps the (empty) folder a spare kernel was launched in
+    only = [f"--CourseDirectory.notebook_id={notebooks[0][:-len('.ipynb')]}",
+            f"--ClusterExecute.next_slot={pool.new_slot()}"] if warm else []
+    preimport = list(_lesson_imports(bundle.source[notebooks[0]])) if warm else []
     try:
-        _write_files(course / "submitted" / student / lesson, submission.files)
+        _write_files(course / "submitted" / name / lesson, submission.files)
         began = time.perf_counter()
         with _in_folder(course), _Deadline(time_limit) as deadline:
             ok, messages = _run_app(AutogradeApp, [lesson, *common, "--force", f"--SafeExecute.sandbox={sandbox}",
-                                                   f"--SafeExecute.course_root={course}", *options], hidden,
-                                   deadline.at)
+                                                   f"--SafeExecute.course_root={course}", *only, *options], hidden,
+                                   deadline.at, preimport)
         timings["nbgrader autograde"] = time.perf_counter() - began
         began = time.perf_counter()
-        rows = _rows(course, lesson, student, _course_id(course)) if ok else None
+        rows = _rows(course, lesson, name, _course_id(course)) if ok else None
         timings["gradebook rows"] = time.perf_counter() - began
         result = {"student": student, "rows": rows, "autograded": {}, "feedback": {}}
         if rows is None:
             cause = failure_cause(messages) if messages else "no grades were recorded"
-            return {**result, "status": "failed", "reason": cause}
-        autograded = course / "autograded" / student / lesson
+            return {**result, "status": "failed", "reason": cause.replace(name, student)}
+        autograded = course / "autograded" / name / lesson
         result["autograded"] = {p.relative_to(autograded).as_posix(): p.read_bytes()
                                 for p in sorted(autograded.rglob("*")) if p.is_file()}
         if deadline.passed:
@@ -385,12 +435,15 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
             result.update(status="graded", reason="")
         if feedback:
             began = time.perf_counter()
-            _feedback(course, lesson, student, common, result)
+            _feedback(course, lesson, name, common, result)
+            result["reason"] = result["reason"].replace(name, student)
             timings["nbgrader generate_feedback"] = time.perf_counter() - began
         return result
     finally:
         began = time.perf_counter()
-        _forget(course, lesson, student, _course_id(course))
+        if warm:
+            pool.release(name)
+        _forget(course, lesson, name, _course_id(course))
         timings["scratch clean-up"] = time.perf_counter() - began
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
