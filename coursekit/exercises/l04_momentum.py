@@ -143,33 +143,41 @@ def _sgd_cases(stage, hidden):
 
 def _step(params, grad, state, lr, momentum, dampening, weight_decay, nesterov, *, first="grad",
           damp_first=False, nesterov_old=False, wd_after=False, lr_in_buffer=False, late=False,
-          forget_state=False, no_dampening=False):
+          forget_state=False, no_dampening=False, ema=False, ascent=False, nesterov_no_grad=False,
+          damp_whole_buffer=False, wd_sign=False):
     params = np.asarray(params, dtype=np.float64)
     g = np.asarray(grad, dtype=np.float64)
     if weight_decay and not wd_after:
-        g = g + weight_decay * params
+        g = g + (-weight_decay if wd_sign else weight_decay) * params
+    sign = 1.0 if ascent else -1.0
     if momentum == 0:
         d = g + weight_decay * params if wd_after else g
-        return params - lr * d, {}
+        return params + sign * lr * d, {}
     scale = lr if lr_in_buffer else 1.0
     damp = 0.0 if no_dampening else dampening
     old = state.get("momentum_buffer")
-    if old is None:
+    if ema:
+        buf = momentum * (np.zeros_like(g) if old is None else old) + (1 - momentum) * g
+        old_for_step = np.zeros_like(g) if old is None else old
+    elif old is None:
         buf = (1 - damp) * scale * g if damp_first else scale * g
         old_for_step = np.zeros_like(g)
+    elif damp_whole_buffer:
+        buf = (1 - damp) * (momentum * old + scale * g)
+        old_for_step = old
     else:
         buf = momentum * old + (1 - damp) * scale * g
         old_for_step = old
     if nesterov:
-        d = g + momentum * (old_for_step if nesterov_old else buf)
+        d = momentum * buf if nesterov_no_grad else g + momentum * (old_for_step if nesterov_old else buf)
     else:
         d = old_for_step if late else buf
     if wd_after:
         d = d + weight_decay * params
     new_state = {} if forget_state else {"momentum_buffer": buf}
     if lr_in_buffer:
-        return params - d, new_state
-    return params - lr * d, new_state
+        return params + sign * d, new_state
+    return params + sign * lr * d, new_state
 
 
 def _mk(name, **flags):
@@ -299,52 +307,24 @@ register(Exercise(
 
 
 # --- more mistakes: the common slips (issue 15) ------------------------------------------------
-# Self-contained wrong steps appended to each stage's list (the first mistake of every exercise
+# More flags of ``_step``, appended to each stage's list (the first mistake of every exercise
 # stays the one the end-to-end test plants).
-
-def _sgd_slip(name, slip):
-    """A wrong SGD step with one slip, importable as ``coursekit.exercises.l04_momentum.<name>``."""
-    def wrong(params, grad, state, *, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        p = np.asarray(params, dtype=np.float64)
-        g = np.asarray(grad, dtype=np.float64)
-        if weight_decay:
-            g = g + (-weight_decay if slip == "wd_sign" else weight_decay) * p
-        if momentum == 0:
-            return (p + lr * g if slip == "ascent" else p - lr * g), {}
-        old = state.get("momentum_buffer")
-        if slip == "ema":
-            buf = momentum * (np.zeros_like(g) if old is None else old) + (1 - momentum) * g
-        elif old is None:
-            buf = g
-        elif slip == "damp_whole_buffer":
-            buf = (1 - dampening) * (momentum * old + g)
-        else:
-            buf = momentum * old + (1 - dampening) * g
-        if nesterov:
-            d = momentum * buf if slip == "nesterov_no_grad" else g + momentum * buf
-        else:
-            d = buf
-        return (p + lr * d if slip == "ascent" else p - lr * d), {"momentum_buffer": buf}
-    wrong.__name__ = wrong.__qualname__ = name
-    globals()[name] = wrong
-    return wrong
-
 
 _M_EMA = Mistake(
     "buffer_averaged", "the buffer is a moving average, b = momentum * b + (1 - momentum) * g; torch's buffer "
     "sums: b = momentum * b + g (there is no (1 - momentum) factor unless dampening asks for one)",
-    _sgd_slip("wrong_buffer_averaged", "ema"))
+    _mk("wrong_buffer_averaged", ema=True))
 _M_ASCENT = Mistake(
-    "ascent", "the step goes uphill: params - lr * b, not params + lr * b", _sgd_slip("wrong_ascent", "ascent"))
+    "ascent", "the step goes uphill: params - lr * b, not params + lr * b", _mk("wrong_ascent", ascent=True))
 _M_NESTEROV_NO_GRAD = Mistake(
     "nesterov_without_gradient", "Nesterov's direction is g + momentum * b: the gradient itself is missing",
-    _sgd_slip("wrong_nesterov_without_gradient", "nesterov_no_grad"))
+    _mk("wrong_nesterov_without_gradient", nesterov_no_grad=True))
 _M_DAMP_WHOLE = Mistake(
     "dampening_on_whole_buffer", "dampening scales the new gradient only: b = momentum * b + (1 - dampening) * g, "
-    "not (1 - dampening) * (momentum * b + g)", _sgd_slip("wrong_dampening_on_whole_buffer", "damp_whole_buffer"))
+    "not (1 - dampening) * (momentum * b + g)", _mk("wrong_dampening_on_whole_buffer", damp_whole_buffer=True))
 _M_WD_SIGN = Mistake(
     "weight_decay_sign", "weight decay pulls the parameters towards 0: g = g + weight_decay * params, not minus",
-    _sgd_slip("wrong_weight_decay_sign", "wd_sign"))
+    _mk("wrong_weight_decay_sign", wd_sign=True))
 
 _EXTRA = {
     "sgd_momentum_step[momentum]": [_M_EMA, _M_ASCENT],
