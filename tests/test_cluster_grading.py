@@ -231,14 +231,10 @@ def test_database_unreachable_retried_then_stopped_with_nothing_half_written(pg_
     from nbgrader.api import Gradebook, MissingEntry
 
     from coursekit.grading.cluster import GradebookUnreachable, record
-    from coursekit.grading.cluster.worker import _columns
+    from coursekit.grading.cluster.worker import submission_rows
 
     url = pg.url("gradebook")
-    with Gradebook(url, "optim-nn") as gb:
-        sub = gb.find_submission(LESSON, "ada")
-        rows = {"submission": _columns(sub), "notebooks": {nb.name: {
-            "notebook": _columns(nb), "grades": {g.name: _columns(g) for g in nb.grades},
-            "comments": {c.name: _columns(c) for c in nb.comments}} for nb in sub.notebooks}}
+    rows = submission_rows(url, "optim-nn", LESSON, "ada")
 
     def absent(student):
         with Gradebook(url, "optim-nn") as gb:
@@ -282,14 +278,10 @@ def test_concurrent_writers_each_submission_once(pg_run, pg):
     from nbgrader.api import Gradebook
 
     from coursekit.grading.cluster import record
-    from coursekit.grading.cluster.worker import _columns
+    from coursekit.grading.cluster.worker import submission_rows
 
     url = pg.url("gradebook")
-    with Gradebook(url, "optim-nn") as gb:
-        sub = gb.find_submission(LESSON, "ada")
-        rows = {"submission": _columns(sub), "notebooks": {nb.name: {
-            "notebook": _columns(nb), "grades": {g.name: _columns(g) for g in nb.grades},
-            "comments": {c.name: _columns(c) for c in nb.comments}} for nb in sub.notebooks}}
+    rows = submission_rows(url, "optim-nn", LESSON, "ada")
     names = [f"c{i}" for i in range(8)] + ["zed"] * 4  # four writers race on the same new student
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(lambda s: record(url, "optim-nn", LESSON, s, rows), names))

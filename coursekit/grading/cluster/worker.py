@@ -292,22 +292,28 @@ def _columns(row) -> dict:
             if a.key != "id" and not a.key.endswith("_id")}
 
 
-def _rows(course: pathlib.Path, lesson: str, student: str, course_id: str) -> dict | None:
-    """The submission's rows in the scratch gradebook, by name (``None`` if nothing was graded)."""
+def submission_rows(url: str, course_id: str, lesson: str, student: str) -> dict | None:
+    """A submission's rows in the gradebook at ``url``, by name, as :func:`record` writes them
+    (``None`` if there is no such submission)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(_db_url(course), course_id) as gb:
+    with Gradebook(url, course_id) as gb:
         try:
             sub = gb.find_submission(lesson, student)
         except MissingEntry:
             return None
-        rows = {"submission": _columns(sub), "notebooks": {}}
-        for nb in sub.notebooks:
-            rows["notebooks"][nb.name] = {"notebook": _columns(nb),
-                                          "grades": {g.name: _columns(g) for g in nb.grades},
-                                          "comments": {c.name: _columns(c) for c in nb.comments}}
-        graded = any(g["auto_score"] is not None for nb in rows["notebooks"].values() for g in nb["grades"].values())
-        return rows if graded else None
+        return {"submission": _columns(sub), "notebooks": {
+            nb.name: {"notebook": _columns(nb), "grades": {g.name: _columns(g) for g in nb.grades},
+                      "comments": {c.name: _columns(c) for c in nb.comments}} for nb in sub.notebooks}}
+
+
+def _rows(course: pathlib.Path, lesson: str, student: str, course_id: str) -> dict | None:
+    """The submission's rows in the scratch gradebook (``None`` if nothing was graded)."""
+    rows = submission_rows(_db_url(course), course_id, lesson, student)
+    if rows is None:
+        return None
+    graded = any(g["auto_score"] is not None for nb in rows["notebooks"].values() for g in nb["grades"].values())
+    return rows if graded else None
 
 
 def _forget(course: pathlib.Path, lesson: str, student: str, course_id: str) -> None:
