@@ -60,9 +60,13 @@ class SafeExecute(Execute):
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
         if self.sandboxed:
-            workdir = self.resources.get("metadata", {}).get("path") or self.course_root or os.getcwd()
-            self.sandbox_kernel(km, workdir, self.kernel_log)
+            self.sandbox_kernel(km, self._workdir(), self.kernel_log)
         return km
+
+    def _workdir(self) -> pathlib.Path:
+        """The folder the notebook runs in (nbgrader's ``autograded/<student>/<lesson>``)."""
+        return pathlib.Path(self.resources.get("metadata", {}).get("path") or self.course_root
+                            or os.getcwd()).resolve()
 
     def sandbox_kernel(self, km, workdir, kernel_log: str) -> None:
         """Make ``km`` start its kernel in the sandbox, working in ``workdir``, its own stderr

@@ -51,10 +51,6 @@ class ClusterExecute(SafeExecute):
             config = km.kernel_spec_manager.sandbox_config
             config["hidden_folders"] = [*config["hidden_folders"], *self.hidden_folders]
 
-    def _workdir(self) -> pathlib.Path:
-        return pathlib.Path(self.resources.get("metadata", {}).get("path") or self.course_root
-                            or os.getcwd()).resolve()
-
     def _kernel_arguments(self) -> list[str]:
         """The arguments nbclient starts the kernel with (``async_start_new_kernel``)."""
         args = list(self.extra_arguments)
