@@ -26,7 +26,6 @@ import shutil
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell
 
 from coursekit.grading.autograde import sandbox
 from coursekit.grading.protocol import VERDICTS_KEY, is_grade_cell, nbgrader_meta
@@ -164,10 +163,13 @@ def test_instructor_generates_autogrades_and_sends_feedback_from_formgrader(page
     with gradebook(course) as gb:  # the course's gradebook.db (db_url of nbgrader_config.py) has the lesson
         assert {c.name: c.max_score for c in gb.find_assignment(LESSON).notebooks[0].grade_cells} == points
 
-    # a student's submission arrives: the release Formgrader wrote, completed, one mistake, a probe cell
+    # a student's submission arrives: the release Formgrader wrote, completed, one mistake, and a probe
+    # in a solution cell (the grade depends on it, so grading runs it; an added cell of its own no
+    # grade depends on would be skipped)
     nb = filled_release(LESSON, nbformat.read(release, as_version=4), replace={"rosenbrock_solution": SWAPPED_AB})
     gradebook_file = course / "gradebook.db"
-    nb.cells.append(new_code_cell(PROBE.format(gradebook=str(gradebook_file), port=lab["port"])))
+    probed = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == "rosenbrock_grad_solution")
+    probed.source = PROBE.format(gradebook=str(gradebook_file), port=lab["port"]) + "\n" + probed.source
     write_submission(course, STUDENT, LESSON, nb)
 
     # Manage Assignments (the Formgrader's menu) shows one submission; its link opens Manage Submissions
@@ -197,7 +199,8 @@ def test_instructor_generates_autogrades_and_sends_feedback_from_formgrader(page
                 for c in autograded.cells if is_grade_cell(c)}
     assert verdicts["rosenbrock_grade"][0]["likely_mistake"] == "swapped_ab"
     assert all(v["score"] == v["points"] for g, vs in verdicts.items() if g != "rosenbrock_grade" for v in vs)
-    probe = "".join(o.get("text", "") for o in autograded.cells[-1].outputs)
+    probed = next(c for c in autograded.cells if nbgrader_meta(c).get("grade_id") == "rosenbrock_grad_solution")
+    probe = "".join(o.get("text", "") for o in probed.outputs)
     assert gradebook_file.exists()  # it is there, in the folder the server runs in ...
     if sandbox.available():  # ... but the student's code saw an empty course folder and no network
         assert "gradebook visible: False" in probe and "jupyter server reachable: False" in probe, probe

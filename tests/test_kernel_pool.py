@@ -21,7 +21,7 @@ from coursekit.grading.autograde import sandbox
 from tools.course import tool_env
 
 from conftest import ROOT
-from gradingkit import LESSON, POINTS, Submission, code_cell, make_course
+from gradingkit import LESSON, POINTS, Submission, make_course
 
 pytestmark = pytest.mark.skipif(not sandbox.available(), reason=f"no sandbox: {sandbox.unavailable_reason()}")
 
@@ -58,7 +58,7 @@ def graded(tmp_path_factory):
         submission = Submission(course)
         if student == "bob":
             submission.solve("forward_difference", WRONG_FD)
-        submission.nb.cells.append(code_cell(PROBE))
+        submission.prepend("central_difference", PROBE)  # in a solution cell: grading runs it
         submission.write(course, student)
     proc = subprocess.run([sys.executable, "-c", WORKER, str(course), LESSON], cwd=ROOT, env=tool_env(),
                           capture_output=True, text=True, timeout=300)

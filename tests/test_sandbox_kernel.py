@@ -77,8 +77,37 @@ def test_safe_execute_restarts_a_kernel_that_exits_and_replays_the_cells_before(
     work.mkdir(parents=True)
     nb = new_notebook(cells=[new_code_cell("x = 41"), new_code_cell("import os\nos._exit(1)"),
                              new_code_cell("print(x + 1)")])
+    for i, cell in enumerate(nb.cells[1:]):  # a student's answers: cells the grade depends on, so they run
+        cell.metadata["nbgrader"] = {"grade_id": f"answer{i}", "solution": True, "grade": False, "locked": False}
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     executor = SafeExecute(sandbox="required", course_root=str(tmp_path / "course"), timeout=120)
     nb, _ = executor.preprocess(nb, {"metadata": {"path": str(work)}})
     assert [o.ename for o in nb.cells[1].outputs] == ["KernelDied"]
     assert [o.get("text") for o in nb.cells[2].outputs] == ["42\n"]
+
+
+@needs_sandbox
+@pytest.mark.parametrize("skip", [True, False])
+def test_safe_execute_skips_the_cells_no_grade_depends_on(tmp_path, skip):
+    """An experiment cell is not run (a note takes its output's place); an experiment cell that binds
+    a global a student's function reads is run, so the function works as it did for the student.
+    With ``skip_unneeded_cells=False`` every cell runs."""
+    work = tmp_path / "course" / "autograded" / "ada" / "lesson"
+    work.mkdir(parents=True)
+    answer = {"grade_id": "answer", "solution": True, "grade": False, "locked": False}
+    nb = new_notebook(cells=[new_code_cell("import math"),
+                             new_code_cell("print('EXPERIMENT RAN')\nfigure = math.pi"),
+                             new_code_cell("scale = 3"),
+                             new_code_cell("def f(x):\n    return x * scale\nprint(f(2))")])
+    nb.cells[3].metadata["nbgrader"] = answer
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    executor = SafeExecute(sandbox="required", course_root=str(tmp_path / "course"), timeout=120,
+                           skip_unneeded_cells=skip)
+    nb, _ = executor.preprocess(nb, {"metadata": {"path": str(work)}})
+    texts = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells]
+    assert texts[3] == "6\n"
+    if skip:
+        assert texts[1].startswith("(not run while grading: no graded function depends on this cell."), texts
+        assert nb.cells[1].execution_count is None
+    else:
+        assert texts[1] == "EXPERIMENT RAN\n"

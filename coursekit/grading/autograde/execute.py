@@ -1,10 +1,11 @@
 """``SafeExecute``: nbgrader's ``Execute``, sandboxed, and surviving kernels that die or hang.
 
-The kernel runs in the bubblewrap sandbox (:mod:`.provisioner`); a kernel that dies (``os._exit``,
-a crash, the memory cap) or stops answering (an infinite loop that ignores interrupts) is
-restarted, the cells before it are replayed silently and grading goes on: the cell that killed it
-gets an error (0 points), the rest of the submission is graded normally, and the submission is
-never lost.
+The kernel runs in the bubblewrap sandbox (:mod:`.provisioner`); cells no grade depends on (the
+lesson's experiments and figures, :mod:`..cellflow`) are skipped, with a note in their place; a
+kernel that dies (``os._exit``, a crash, the memory cap) or stops answering (an infinite loop that
+ignores interrupts) is restarted, the cells before it are replayed silently and grading goes on:
+the cell that killed it gets an error (0 points), the rest of the submission is graded normally,
+and the submission is never lost.
 """
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Enum, Float, Integer, Unicode
+from traitlets import Bool, Enum, Float, Integer, Unicode
 
+from ..cellflow import needed_cells
 from . import sandbox
 from .provisioner import SandboxKernelSpecManager
 
@@ -42,6 +44,9 @@ class SafeExecute(Execute):
         "'graceful' (asked to exit, waited for).")).tag(config=True)
     max_restarts = Integer(5, help="Kernel restarts allowed per notebook before the remaining "
                                    "cells are given up (0 points each).").tag(config=True)
+    skip_unneeded_cells = Bool(True, help=(
+        "Skip the code cells no grade depends on (experiments, figures: see coursekit.grading.cellflow); "
+        "each gets a one-line note instead of its output.")).tag(config=True)
     course_root = Unicode("", help="The course directory to hide from the kernel (default: the "
                                    "current directory).").tag(config=True)
 
@@ -89,6 +94,7 @@ class SafeExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._replayable: list[int] = []
         self._restarts = 0
+        self._needed = needed_cells(nb.cells) if self.skip_unneeded_cells else None
         handle, self.kernel_log = tempfile.mkstemp(prefix="coursekit-kernel-", suffix=".log")
         os.close(handle)
         try:
@@ -112,6 +118,10 @@ class SafeExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if self._needed is not None and index not in self._needed:
+            cell.outputs = [_skipped_note()]
+            cell.execution_count = None
             return cell, resources
         if self._restarts > self.max_restarts:
             cell.outputs = [_error("GradingStopped", f"not run: the kernel died or hung {self._restarts} times "
@@ -155,6 +165,14 @@ class SafeExecute(Execute):
             except (DeadKernelError, CellTimeoutError, RuntimeError):
                 self._replayable.remove(i)
                 return self._restart_and_replay()
+
+
+SKIPPED_NOTE = ("(not run while grading: no graded function depends on this cell. "
+                "Run the notebook to see its output.)\n")
+
+
+def _skipped_note() -> NotebookNode:
+    return NotebookNode(output_type="stream", name="stdout", text=SKIPPED_NOTE)
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
