@@ -158,9 +158,14 @@ def warm_up_torch() -> None:
         torch.optim.SGD([p], lr=0.1).step()
 
 
-def run_isolated(call: Callable[[], Any], *, time_limit: float, forbidden: Iterable[Callable] = ()) -> CallResult:
-    """Call ``call()`` with output captured, time bounded and forbidden calls recorded."""
-    warm_up_torch()
+def run_isolated(call: Callable[[], Any], *, time_limit: float, forbidden: Iterable[Callable] = (),
+                 warm_torch: bool = True) -> CallResult:
+    """Call ``call()`` with output captured, time bounded and forbidden calls recorded.
+
+    ``warm_torch``: first import what torch's optimizers import lazily (:func:`warm_up_torch`), for
+    calls that may reach ``torch.optim``."""
+    if warm_torch:
+        warm_up_torch()
     wire = _Tripwire(forbidden)
     outcome = CallResult()
     seed_everything(0)

@@ -51,6 +51,10 @@ class Exercise:
     - ``forbidden``: other callables (e.g. ``torch.optim.Adam.step``) whose use inside the student's
       function counts as delegating the exercise; the reference itself is always forbidden.
     - ``frozen_inputs``: whether arguments must come back unchanged (the course convention).
+    - ``torch_optim``: whether student code may reach ``torch.optim`` (by delegating to a forbidden
+      torch optimizer, say): torch then imports its compiler stack, seconds, on the first call, so
+      the kernel does that once before any time limit. By default, True when a forbidden callable
+      lives in ``torch.optim``; kernels of other exercises skip that import.
     """
 
     name: str
@@ -66,6 +70,12 @@ class Exercise:
     forbidden: Sequence[Callable] = ()
     frozen_inputs: bool = True
     time_limit: float = 2.0
+    torch_optim: bool | None = None
+
+    def __post_init__(self):
+        if self.torch_optim is None:
+            self.torch_optim = any(str(getattr(f, "__module__", "")).startswith("torch.optim")
+                                   for f in self.forbidden)
 
     def call(self, fn: Callable, case: Case) -> Any:
         """Call ``fn`` on a case the way the exercise says (``run``, else ``fn(*args, **kwargs)``)."""
@@ -138,21 +148,50 @@ def catalogue_packages() -> list[str]:
     return names
 
 
-def _load_catalogues(stop_at: str | None = None) -> dict[str, Exception]:
-    """Import the lesson catalogues in course order, each on its own: a broken lesson does not
-    stop the others from being graded. Returns the modules that failed, with their errors."""
+def _catalogue_modules() -> list[str]:
+    """Every catalogue module, in course order (by package, then module name)."""
     import importlib
     import pkgutil
 
-    failed = {}
+    modules = []
     for package in catalogue_packages():
         pkg = importlib.import_module(package)
-        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-            module = f"{pkg.__name__}.{info.name}"
-            try:
-                importlib.import_module(module)
-            except Exception as exc:  # reported by get_exercise / all_exercises, never silently dropped
-                failed[module] = exc
-            if stop_at is not None and stop_at in _exercises:
-                return failed
+        modules += [f"{pkg.__name__}.{info.name}"
+                    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name)]
+    return modules
+
+
+def _spells_out(module: str, name: str) -> bool:
+    """Whether the module's source holds ``name`` as a string literal (read, not imported)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    try:
+        with open(spec.origin, encoding="utf-8") as source:
+            text = source.read()
+    except (AttributeError, TypeError, OSError):
+        return False
+    return f'"{name}"' in text or f"'{name}'" in text
+
+
+def _load_catalogues(stop_at: str | None = None) -> dict[str, Exception]:
+    """Import the lesson catalogues, each on its own: a broken lesson does not stop the others from
+    being graded. Returns the modules that failed, with their errors.
+
+    Looking up one exercise (``stop_at``) first imports the catalogues whose source spells its name
+    out, so a lesson's kernel imports its own lesson's catalogue (and what that imports, torch or
+    not), not every lesson before it; if that does not register the name, every catalogue is
+    imported in course order."""
+    import importlib
+
+    failed = {}
+    modules = _catalogue_modules()
+    first = [m for m in modules if _spells_out(m, stop_at)] if stop_at is not None else []
+    for module in first + [m for m in modules if m not in first]:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # reported by get_exercise / all_exercises, never silently dropped
+            failed[module] = exc
+        if stop_at is not None and stop_at in _exercises:
+            return failed
     return failed

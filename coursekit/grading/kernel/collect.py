@@ -35,7 +35,7 @@ def collect(ex: Exercise, fn: Callable[..., Any], case: Case) -> RawResult:
     given = fresh(case)
     before = snapshot((given.args, given.kwargs))
     outcome = run_isolated(lambda: ex.call(fn, given), time_limit=ex.time_limit,
-                           forbidden=[ex.reference, *ex.forbidden])
+                           forbidden=[ex.reference, *ex.forbidden], warm_torch=ex.torch_optim)
     output = outcome.output if len(outcome.output) <= OUTPUT_KEPT else outcome.output[:OUTPUT_KEPT] + " ..."
     raw = RawResult(output=output, delegated=list(outcome.delegated))
     if outcome.error is not None:
