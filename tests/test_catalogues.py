@@ -41,3 +41,18 @@ def test_points_per_lesson_in_range():
         lessons[ex.lesson] = lessons.get(ex.lesson, 0) + ex.points
     for lesson, points in lessons.items():
         assert 10 <= points <= 30, (lesson, points)  # the spec: 10 to 30 points a lesson
+
+
+def test_a_lookup_imports_its_own_lessons_catalogue_only():
+    """A lesson's kernel looks its exercises up by name: it imports that lesson's catalogue (and
+    what it needs), not every lesson before it; lesson 06's needs no torch. A name no catalogue
+    spells out still falls back to loading every catalogue (and the error lists them all)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom coursekit.grading import get_exercise\n"
+             "get_exercise('linear_forward')\n"
+             "print(sorted(m for m in sys.modules if m.startswith('coursekit.exercises.')), 'torch' in sys.modules)\n"
+             "try:\n    get_exercise('no_such_exercise')\nexcept KeyError as e:\n    print('rosenbrock' in str(e))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["['coursekit.exercises.l06_backprop'] False", "True"]
