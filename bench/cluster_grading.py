@@ -1,7 +1,7 @@
 """Dask grading throughput: per core against serial ``nbgrader autograde``, 1 -> 2 workers, where
 a submission's time goes, and whether throughput stays flat as the gradebook grows.
 
-    python -m bench.cluster_grading [--students 40] [--lesson 01_gradients] [--skip-serial]
+    python -m bench.cluster_grading [--students 40] [--lesson 01_gradients] [--skip-serial] [--no-spare]
     python -m bench.cluster_grading --large 400        # one long run, throughput over time
     python -m bench.cluster_grading --large 400 --workdir DIR   # keep the class in DIR; if the run is
     python -m bench.cluster_grading --analyse DIR               # stopped, the results so far, from DIR
@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import pathlib
-import resource
 import shutil
 import statistics
 import sys
@@ -37,25 +36,31 @@ from tools import grade as grader  # noqa: E402
 from tools.course import run_nbgrader, tool_env  # noqa: E402
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _all_cpu() -> float:
+    """CPU seconds the whole machine has been busy (``/proc/stat``): the client, the scheduler, the
+    workers and every sandboxed kernel, which process accounting loses (a kernel killed at once is
+    never waited for by its bubblewrap parent). Meaningful on an otherwise quiet machine."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    busy = sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def serial(course: pathlib.Path, lesson: str) -> dict:
     load = os.getloadavg()[0]
-    cpu, start = _children_cpu(), time.perf_counter()
+    cpu, start = _all_cpu(), time.perf_counter()
     run_nbgrader(course, "autograde", lesson, "--SafeExecute.sandbox=required", log_level="ERROR", quiet=True)
-    return {"seconds": time.perf_counter() - start, "cpu_seconds": _children_cpu() - cpu,
+    return {"seconds": time.perf_counter() - start, "cpu_seconds": _all_cpu() - cpu,
             "load_before": load, "load_after": os.getloadavg()[0]}
 
 
 def on_dask(course: pathlib.Path, lesson: str, workers: int) -> dict:
     load = os.getloadavg()[0]
     done: list[float] = []
-    start = time.perf_counter()
+    cpu, start = _all_cpu(), time.perf_counter()
     results = grader.grade(lesson, course=course, workers=workers, feedback=False, progress=True)
     total = time.perf_counter() - start
+    cpu = _all_cpu() - cpu
     finished = sorted(r.seconds for r in results)  # per-submission worker seconds
     phases: dict[str, list[float]] = {}
     for r in results:
@@ -63,7 +68,7 @@ def on_dask(course: pathlib.Path, lesson: str, workers: int) -> dict:
             phases.setdefault(name, []).append(seconds)
     done = _completion_times(course, lesson)
     steady = (len(done) - 1) / (done[-1] - done[0]) * 3600 if len(done) > 2 and done[-1] > done[0] else None
-    return {"workers": workers, "seconds": total, "failed": sum(not r.ok for r in results),
+    return {"workers": workers, "seconds": total, "cpu_seconds": cpu, "failed": sum(not r.ok for r in results),
             "worker_seconds_median": statistics.median(finished) if finished else None,
             "phases_median": {k: round(statistics.median(v), 3) for k, v in phases.items()},
             "phases_max": {k: round(max(v), 3) for k, v in phases.items()},
@@ -91,6 +96,8 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--lesson", default="01_gradients")
     parser.add_argument("--skip-serial", action="store_true")
+    parser.add_argument("--no-spare", action="store_true",
+                        help="workers without their warm spare kernel (COURSEKIT_KERNEL_POOL=0)")
     parser.add_argument("--large", type=int, default=0, help="only grade a class this large on all cores")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "cluster_grading.json"))
     parser.add_argument("--workdir", default=None, help="build the class here and keep it (default: a temporary "
@@ -101,8 +108,10 @@ def main(argv=None) -> int:
     if args.analyse:
         return analyse(pathlib.Path(args.analyse), args.lesson, pathlib.Path(args.out))
     os.environ["PATH"] = tool_env()["PATH"]
+    if args.no_spare:
+        os.environ["COURSEKIT_KERNEL_POOL"] = "0"  # read by each worker process as it starts
     cores = os.cpu_count() or 1
-    result: dict = {"lesson": args.lesson, "cores": cores}
+    result: dict = {"lesson": args.lesson, "cores": cores, "spare_kernels": not args.no_spare}
     with (_kept(args.workdir) if args.workdir else tempfile.TemporaryDirectory(prefix="bench-cluster-")) as tmp:
         base = pathlib.Path(tmp) / "base"
         n = args.large or args.students
@@ -120,12 +129,14 @@ def main(argv=None) -> int:
                 s_course = _copy(base, tmp, "serial")
                 result["serial"] = serial(s_course, args.lesson)
                 result["serial"]["per_hour_per_core"] = n / result["serial"]["seconds"] * 3600
+                result["serial"]["cpu_per_submission"] = result["serial"]["cpu_seconds"] / n
             for workers in (1, 2):
                 print(f"tools.grade, LocalCluster of {workers} ...", flush=True)
                 course = _copy(base, tmp, f"dask{workers}")
                 run = on_dask(course, args.lesson, workers)
                 run.pop("completions")
                 run["per_hour_per_core"] = n / run["seconds"] * 3600 / workers
+                run["cpu_per_submission"] = run["cpu_seconds"] / n
                 run["steady_per_hour_per_core"] = run["steady_per_hour"] / workers if run["steady_per_hour"] else None
                 run["scores"] = all_scores(course, args.lesson)
                 result[f"dask{workers}"] = run
@@ -137,6 +148,9 @@ def main(argv=None) -> int:
             if "serial" in result:
                 result["ratio_per_core_1_worker"] = result["dask1"]["per_hour_per_core"] / result["serial"][
                     "per_hour_per_core"]
+                for w in (1, 2):  # submissions per CPU-second (what "per core" means on a saturated machine)
+                    result[f"ratio_per_cpu_second_{w}_workers"] = (result["serial"]["cpu_per_submission"]
+                                                                   / result[f"dask{w}"]["cpu_per_submission"])
             result["speedup_1_to_2"] = result["dask1"]["seconds"] / result["dask2"]["seconds"]
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
