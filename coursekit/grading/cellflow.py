@@ -13,7 +13,9 @@ take most of a notebook's time and no grade depends on them. A code cell is *nee
 Every other code cell is skipped. Names are read from the cells' symbol tables (``symtable``), so a
 student whose function reads a global defined in an experiment cell (edited or not) keeps that
 cell, and grading sees what the student saw. A cell that does not parse, or is an IPython cell
-magic (``%%time``), is needed: the analysis never guesses. Pure functions: no kernel, no I/O.
+magic (``%%time``), is needed: the analysis never guesses. What it does not see is a cell that
+only changes global state through a module (``torch.set_default_dtype(...)``): the students' guide
+says so. Pure functions: no kernel, no I/O.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def cell_names(source: str) -> CellNames | None:
         top = symtable.symtable(_python(source), "<cell>", "exec")
     except (SyntaxError, ValueError):
         return None
-    binds, reads, data = set(), set(), set()
+    binds, reads = set(), set()
     for symbol in top.get_symbols():
         name = symbol.get_name()
         if symbol.is_assigned() or symbol.is_imported():
