@@ -35,8 +35,7 @@ def _make_class(course, plan):
             gid = nbgrader_meta(cell)["grade_id"]
             recs = []
             for ex in [e for e in (get_exercise(n) for n in _names(cell))]:
-                fn = planted.get(ex.name) or clone(ex.reference)
-                recs.append(_record(ex.name, fn))
+                recs.append(_record(ex.name, planted.get(ex.name)))
             records_of[student][gid] = recs
     conf = settings(course)
     with Gradebook(conf.gradebook_url(course), conf.course_id) as gb:
@@ -68,10 +67,12 @@ def _names(cell):
 _RECORDS: dict = {}
 
 
-def _record(name, fn):
+def _record(name, fn=None):
+    """The verdict record of ``fn`` (None: the reference, cloned so it is graded like a student's),
+    computed once per function: a class of 200 has only a handful of distinct answers."""
     key = (name, id(fn))  # catalogue mistakes made by one factory share their code object
     if key not in _RECORDS:
-        _RECORDS[key] = evaluate(name, fn).record()
+        _RECORDS[key] = evaluate(name, fn or clone(get_exercise(name).reference)).record()
     return _RECORDS[key]
 
 
