@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import pathlib
+import re
 from dataclasses import dataclass, field
 
 import nbformat
@@ -65,11 +66,35 @@ class LessonBundle:
         return cls(lesson, (course / CONFIG_FILE).read_bytes(), _folder_files(folder), str(course))
 
     @functools.cached_property
+    def _cells(self) -> list[dict]:
+        """The code and markdown cells of the lesson's source notebook, parsed once."""
+        return json.loads(self.source[f"{self.lesson}.ipynb"]).get("cells", [])
+
+    @functools.cached_property
     def graded_cell_ids(self) -> frozenset[str]:
         """The ids of the lesson's graded and solution cells (from its source notebook)."""
-        nb = json.loads(self.source[f"{self.lesson}.ipynb"])
-        return frozenset(nbgrader_meta(c)["grade_id"] for c in nb.get("cells", [])
+        return frozenset(nbgrader_meta(c)["grade_id"] for c in self._cells
                          if nbgrader_meta(c).get("grade") or nbgrader_meta(c).get("solution"))
+
+    @property
+    def notebooks(self) -> list[str]:
+        """The lesson's notebooks (top-level ``.ipynb`` files of its source folder), by name."""
+        return sorted(name for name in self.source if name.endswith(".ipynb") and "/" not in name)
+
+    @functools.cached_property
+    def imports(self) -> tuple[str, ...]:
+        """The modules the lesson's source notebook imports at the top level of its code cells, in
+        order (never a student's imports: only what the lesson itself needs)."""
+        found = []
+        for cell in self._cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            for line in ("".join(source) if isinstance(source, list) else source).splitlines():
+                m = re.match(r"(?:import\s+([\w.]+)|from\s+([\w.]+)\s+import\s)", line)
+                if m:
+                    found.append(m.group(1) or m.group(2))
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)

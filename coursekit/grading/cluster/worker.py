@@ -370,28 +370,6 @@ def grade_submission(bundle: LessonBundle, submission: SubmissionFiles, key: str
     return result
 
 
-def _notebooks(bundle: LessonBundle) -> list[str]:
-    return sorted(name for name in bundle.source if name.endswith(".ipynb") and "/" not in name)
-
-
-@functools.cache
-def _lesson_imports(source: bytes) -> tuple[str, ...]:
-    """The modules the instructor's notebook imports at the top level of its code cells (never
-    the student's: only what the lesson itself needs), in order."""
-    import json
-
-    found = []
-    for cell in json.loads(source).get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        text = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
-        for line in text.splitlines():
-            m = re.match(r"(?:import\s+([\w.]+)|from\s+([\w.]+)\s+import\s)", line)
-            if m:
-                found.append(m.group(1) or m.group(2))
-    return tuple(dict.fromkeys(found))
-
-
 def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: SubmissionFiles, sandbox: str,
               time_limit: float | None, feedback: bool, options: tuple[str, ...], timings: dict) -> dict:
     """Grade in the scratch course; ``timings`` gets each phase's wall-clock seconds.
@@ -402,7 +380,7 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     lesson, student = bundle.lesson, submission.student
-    notebooks = _notebooks(bundle)
+    notebooks = bundle.notebooks
     warm = sandbox != "off" and len(notebooks) == 1 and POOL_KERNELS
     name = pool.next_slot(str(course / "autograded")) if warm else student
     folders = [course / part / name for part in ("submitted", "autograded", "feedback")]
@@ -415,7 +393,7 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
     # one notebook named: nbgrader then keeps the (empty) folder a spare kernel was launched in
     only = [f"--CourseDirectory.notebook_id={notebooks[0][:-len('.ipynb')]}",
             f"--ClusterExecute.next_slot={pool.new_slot()}"] if warm else []
-    preimport = list(_lesson_imports(bundle.source[notebooks[0]])) if warm else []
+    preimport = list(bundle.imports) if warm else []
     try:
         _write_files(course / "submitted" / name / lesson, submission.files)
         began = time.perf_counter()
