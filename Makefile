@@ -34,12 +34,12 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: lab test release notebooks grade report similarity book bench clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml coursekit/pyproject.toml
 	@$(check_python)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(install_torch)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ./coursekit -e ".[dev]"
 	touch $(STAMP)
 
 ## make lab: install if needed and open JupyterLab on the course

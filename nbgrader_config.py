@@ -19,7 +19,7 @@ from nbgrader.preprocessors import (
                                     SaveAutoGrades,
 )
 
-from coursekit.grading.autograde import (
+from coursegrader.grading.autograde import (
                                     CapOutputs,
                                     SafeDeduplicateIds,
                                     SafeExecute,

@@ -28,7 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from coursekit.grading.protocol import cell_id, split_cell_id  # noqa: E402 - after the path set-up above
+from coursegrader.grading.protocol import cell_id, split_cell_id  # noqa: E402 - after the path set-up above
 from tools import grade as grader  # noqa: E402 - after the path set-up above
 from tools.course import filled_release, gradebook, run_nbgrader, tool_env, write_submission  # noqa: E402
 
@@ -39,7 +39,7 @@ def _nbgrader(course: pathlib.Path, *args: str) -> None:
 
 def make_class(course: pathlib.Path, lesson: str, n: int) -> None:
     """A course with ``n`` submissions: 2 of 4 full solutions, 1 with a planted mistake, 1 blank."""
-    from coursekit.grading import get_exercise
+    from coursegrader.grading import get_exercise
 
     course.mkdir(parents=True)
     shutil.copytree(ROOT / "source" / lesson, course / "source" / lesson)

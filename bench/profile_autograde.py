@@ -4,7 +4,7 @@
 
 Builds a class (:func:`bench.autograde_parallel.make_class`), then grades it in this process
 exactly as a Dask worker does (the worker plugin's ``preload``, then
-:func:`coursekit.grading.cluster.worker.grade_submission` per submission, sandbox required), with
+:func:`coursegrader.grading.cluster.worker.grade_submission` per submission, sandbox required), with
 timing probes wrapped around nbgrader's, nbclient's and the course's methods *in this process
 only* (the grading code is not changed by them). Prints, per phase, the median wall seconds per
 submission (the first submission, which sets the lesson up, left out), the worker's and the
@@ -155,7 +155,7 @@ def install_probes() -> None:
     from nbgrader.converters.autograde import Autograde
     from nbgrader.converters.base import BaseConverter
 
-    from coursekit.grading import autograde as ck
+    from coursegrader.grading import autograde as ck
 
     _probe(AutogradeApp, "initialize", "nbgrader: app initialize (config file, course dir)")
     _probe(GenerateFeedbackApp, "initialize", "feedback: app initialize")
@@ -194,7 +194,7 @@ def kernel_imports(lesson: str) -> dict:
     lesson's own imports cost on top, from ``python -X importtime`` run inside the sandbox."""
     import nbformat
 
-    from coursekit.grading.autograde import sandbox
+    from coursegrader.grading.autograde import sandbox
 
     nb = nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", as_version=4)
     lines = [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
@@ -239,8 +239,8 @@ def main(argv=None) -> int:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):  # as the worker plugin does
         os.environ[var] = "1"
 
-    from coursekit.grading.cluster import LessonBundle, SubmissionFiles, grade_submission
-    from coursekit.grading.cluster.worker import preload
+    from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, grade_submission
+    from coursegrader.grading.cluster.worker import preload
 
     load = os.getloadavg()
     rows, profile = [], cProfile.Profile(time.process_time)  # this process's CPU, not its waiting

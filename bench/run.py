@@ -46,7 +46,7 @@ IMPORTS = """%matplotlib inline
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
-from coursekit.grading import check, grade
+from coursegrader.grading import check, grade
 from coursekit.plotting import use_style
 from coursekit.widgets import explore
 use_style()"""
@@ -217,7 +217,7 @@ def autograde_run(lesson: str, course: pathlib.Path, submissions: int) -> dict:
 
 
 def exercise_runs(selected: list[str], runs: int = 2) -> list[dict]:
-    from coursekit.grading import all_exercises, evaluate
+    from coursegrader.grading import all_exercises, evaluate
 
     rows = []
     for ex in all_exercises():

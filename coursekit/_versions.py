@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from importlib import metadata
 
+# what a student's kernel needs (coursekit/pyproject.toml; tests/test_environment.py checks they agree)
 PINNED = {
     "torch": "2.13.0",
     "numpy": "2.4.6",
     "matplotlib": "3.11.2",
     "ipywidgets": "8.1.9",
-    "jupyterlab": "4.6.6",
-    "nbgrader": "0.9.6",
-    "jupyter_client": "8.10.0",
+    "ipykernel": "7.4.0",
     "tqdm": "4.70.1",
-    "dask": "2026.8.0",
-    "distributed": "2026.8.0",
-    "psycopg": "3.3.9",
 }
 
 
@@ -23,9 +20,9 @@ class VersionWarning(UserWarning):
     """Installed packages differ from the course's pins; results may differ from the tests."""
 
 
-def mismatches() -> dict[str, tuple[str, str | None]]:
+def mismatches(pinned: Mapping[str, str] = PINNED) -> dict[str, tuple[str, str | None]]:
     found = {}
-    for name, want in PINNED.items():
+    for name, want in pinned.items():
         try:
             have = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -35,10 +32,10 @@ def mismatches() -> dict[str, tuple[str, str | None]]:
     return found
 
 
-def warn_on_mismatch() -> None:
-    bad = mismatches()
+def warn_on_mismatch(pinned: Mapping[str, str] = PINNED, package: str = "coursekit") -> None:
+    bad = mismatches(pinned)
     if bad:
         listed = ", ".join(f"{n} {have or 'missing'} (course pins {want})" for n, (want, have) in bad.items())
-        warnings.warn(f"coursekit: installed versions differ from the course's pins: {listed}. "
-                      f"Run `make lab` or `pip install -e .` in the course folder.", VersionWarning,
+        warnings.warn(f"{package}: installed versions differ from the course's pins: {listed}. "
+                      f"Run `make lab` in the course folder, or reinstall {package}.", VersionWarning,
                       stacklevel=3)

@@ -15,7 +15,7 @@ import tempfile
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from coursekit.grading.protocol import nbgrader_meta
+from coursegrader.grading.protocol import nbgrader_meta
 from tools.course import filled_release, gradebook, write_submission
 from tools.sync_grade_cells import lesson_points
 

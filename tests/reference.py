@@ -15,7 +15,7 @@ import pathlib
 
 import nbformat
 
-from coursekit.grading.protocol import is_grade_cell, nbgrader_meta
+from coursegrader.grading.protocol import is_grade_cell, nbgrader_meta
 from tools.course import gradebook
 
 FOLDER = pathlib.Path(__file__).parent / "reference_results"

@@ -2,7 +2,7 @@
 is named, and both visible and hidden cases exist. Runs for every lesson automatically."""
 import pytest
 
-from coursekit.grading import all_exercises, evaluate
+from coursegrader.grading import all_exercises, evaluate
 
 from helpers import clone
 
@@ -31,7 +31,7 @@ def test_mistake_loses_points_and_is_named(ex, mistake):
     ev = evaluate(ex.name, mistake.fn)
     assert ev.score < ex.points, f"{mistake.name} earns full marks: the hidden cases do not catch it"
     assert not ev.delegated, f"{mistake.name} calls the reference: {ev.delegated}"
-    assert ev.likely_mistake is not None and ev.likely_mistake.name == mistake.name, (
+    assert ev.likely_mistake is not None and ev.likely_mistake == mistake.name, (
         f"{mistake.name} is reported as {ev.mistakes}")
 
 
@@ -50,9 +50,9 @@ def test_a_lookup_imports_its_own_lessons_catalogue_only():
     import subprocess
     import sys
 
-    probe = ("import sys\nfrom coursekit.grading import get_exercise\n"
+    probe = ("import sys\nfrom coursegrader.grading import get_exercise\n"
              "get_exercise('linear_forward')\n"
-             "print(sorted(m for m in sys.modules if m.startswith('coursekit.exercises.')), 'torch' in sys.modules)\n"
+             "print(sorted(m for m in sys.modules if m.startswith('coursegrader.exercises.')), 'torch' in sys.modules)\n"
              "try:\n    get_exercise('no_such_exercise')\nexcept KeyError as e:\n    print('rosenbrock' in str(e))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out == ["['coursekit.exercises.l06_backprop'] False", "True"]
+    assert out == ["['coursegrader.exercises.l06_backprop'] False", "True"]

@@ -1,4 +1,4 @@
-"""Which cells autograding runs (coursekit.grading.cellflow): the cells a grade depends on, by name,
+"""Which cells autograding runs (coursegrader.grading.cellflow): the cells a grade depends on, by name,
 on tiny notebooks and on every lesson's source notebook. Pure functions, no kernel."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from coursekit.grading.cellflow import cell_names, needed_cells
+from coursegrader.grading.cellflow import cell_names, needed_cells
 from tools.editions import lessons, source_path
 
 
@@ -38,7 +38,7 @@ def test_names_read_and_bound_follow_python_scopes():
 
 def test_experiments_are_skipped_and_what_a_grade_reads_is_kept():
     cells = [
-        new_code_cell("import numpy as np\nfrom coursekit.grading import grade"),   # 0 setup
+        new_code_cell("import numpy as np\nfrom coursegrader.grading import grade"),   # 0 setup
         new_markdown_cell("text"),                                                # 1
         new_code_cell("def helper(v):\n    return 2 * v"),                          # 2 read by the solution
         _solution("def f(x):\n    return helper(x) + np.sum(x)"),                   # 3

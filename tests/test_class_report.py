@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from coursekit.grading import evaluate, get_exercise
-from coursekit.grading.protocol import VERDICTS_KEY, is_grade_cell, nbgrader_meta
+from coursegrader.grading import evaluate, get_exercise
+from coursegrader.grading.protocol import VERDICTS_KEY, is_grade_cell, nbgrader_meta
 from tools import class_report
 from tools.course import clone, settings
 from tools.editions import ROOT, source_path
@@ -60,7 +60,7 @@ def _make_class(course, plan):
 
 
 def _names(cell):
-    from coursekit.grading.protocol import grade_calls
+    from coursegrader.grading.protocol import grade_calls
     return [key for key, _ in grade_calls(cell.source)]
 
 

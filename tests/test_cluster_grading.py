@@ -230,8 +230,8 @@ def test_sqlite_and_postgresql_give_identical_rows(pg_run, pg, dask, course, cou
 def test_database_unreachable_retried_then_stopped_with_nothing_half_written(pg_run, pg):
     from nbgrader.api import Gradebook, MissingEntry
 
-    from coursekit.grading.cluster import GradebookUnreachable, record
-    from coursekit.grading.cluster.worker import submission_rows
+    from coursegrader.grading.cluster import GradebookUnreachable, record
+    from coursegrader.grading.cluster.worker import submission_rows
 
     url = pg.url("gradebook")
     rows = submission_rows(url, "optim-nn", LESSON, "ada")
@@ -277,8 +277,8 @@ def test_concurrent_writers_each_submission_once(pg_run, pg):
 
     from nbgrader.api import Gradebook
 
-    from coursekit.grading.cluster import record
-    from coursekit.grading.cluster.worker import submission_rows
+    from coursegrader.grading.cluster import record
+    from coursegrader.grading.cluster.worker import submission_rows
 
     url = pg.url("gradebook")
     rows = submission_rows(url, "optim-nn", LESSON, "ada")
@@ -355,7 +355,7 @@ def test_worker_killed_mid_submission_is_retried_elsewhere_and_recorded_once(das
 
 
 def test_a_worker_without_the_sandbox_refuses(tmp_path):
-    code = ("from coursekit.grading.cluster import LessonBundle, SubmissionFiles, grade_submission, SandboxRefused\n"
+    code = ("from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, grade_submission, SandboxRefused\n"
             "b = LessonBundle('x', b'', {'x.ipynb': b'{}'})\n"
             "try:\n    grade_submission(b, SubmissionFiles('ann', {}))\n"
             "except SandboxRefused as exc:\n    print('REFUSED', exc)\n")

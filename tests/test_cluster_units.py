@@ -5,8 +5,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from coursekit.grading.cluster import LessonBundle, SubmissionFiles, inspect_submission, submission_key
-from coursekit.grading.cluster.worker import scrub_environment
+from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, inspect_submission, submission_key
+from coursegrader.grading.cluster.worker import scrub_environment
 
 from conftest import ROOT
 from gradingkit import LESSON

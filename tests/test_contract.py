@@ -12,7 +12,7 @@ from collections import Counter
 import nbformat
 import pytest
 
-from coursekit.grading import all_exercises
+from coursegrader.grading import all_exercises
 
 from conftest import ROOT
 

@@ -10,7 +10,7 @@ import shutil
 import nbformat
 import pytest
 
-from coursekit.grading.protocol import is_grade_cell, nbgrader_meta
+from coursegrader.grading.protocol import is_grade_cell, nbgrader_meta
 from tools.course import filled_release, gradebook, write_submission
 from tools.sync_grade_cells import lesson_points
 

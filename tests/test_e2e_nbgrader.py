@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from coursekit.grading import evaluate, get_exercise
-from coursekit.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta
+from coursegrader.grading import evaluate, get_exercise
+from coursegrader.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta
 from tools.course import filled_release, gradebook, write_submission
 from tools.editions import graded_cells, lessons, source_path
 from tools.sync_grade_cells import lesson_points
@@ -48,14 +48,14 @@ def plan(lesson):
             chosen = {}  # function name -> (registry key, mistake); a later key for the same name wins
             for key, fn_name in calls:
                 chosen[fn_name] = (key, get_exercise(key).mistakes[0])
-            lines = ["from coursekit.grading import get_exercise"]
+            lines = ["from coursegrader.grading import get_exercise"]
             lines += [f'{fn_name} = get_exercise("{key}").mistakes[{0}].fn' for fn_name, (key, _) in chosen.items()]
             score, shown = 0.0, []
             for key, fn_name in calls:
                 ev = evaluate(key, chosen[fn_name][1].fn)
                 assert ev.likely_mistake is not None, f"{key}: the planted mistake is not named"
                 score += ev.score
-                shown.append(ev.likely_mistake.message)
+                shown.append(ev.message(ev.likely_mistake))
             planted[pending[-1]] = "\n".join(lines)
             pending = []
             expected[meta["grade_id"]] = round(score, 2)

@@ -10,7 +10,7 @@ import re
 import nbformat
 import pytest
 
-from coursekit.grading.protocol import MIME, split_cell_id
+from coursegrader.grading.protocol import MIME, split_cell_id
 
 from conftest import nbgrader
 from gradingkit import LESSON, POINTS, Submission, make_course

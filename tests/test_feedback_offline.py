@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from coursekit.grading.autograde.feedback import render_math
+from coursegrader.grading.autograde.feedback import render_math
 from tools.editions import ROOT
 
 from conftest import nbgrader

@@ -27,8 +27,8 @@ import shutil
 import nbformat
 import pytest
 
-from coursekit.grading.autograde import sandbox
-from coursekit.grading.protocol import VERDICTS_KEY, is_grade_cell, nbgrader_meta
+from coursegrader.grading.autograde import sandbox
+from coursegrader.grading.protocol import VERDICTS_KEY, is_grade_cell, nbgrader_meta
 from tools.course import filled_release, gradebook, write_submission
 from tools.editions import ROOT, graded_cells, source_path
 

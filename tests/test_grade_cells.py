@@ -6,8 +6,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from coursekit.grading import all_exercises, get_exercise
-from coursekit.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta, split_cell_id
+from coursegrader.grading import all_exercises, get_exercise
+from coursegrader.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta, split_cell_id
 from tools.editions import graded_cells, lessons, source_path
 from tools.sync_grade_cells import differences, lesson_points, sync
 

@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from coursekit import functions
-from coursekit.grading import Case, Exercise, check, evaluate, get_exercise, grade, register, unregister
+from coursegrader.reference import rosenbrock as functions
+from coursegrader.grading import Case, Exercise, check, evaluate, get_exercise, grade, register, unregister
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_delegating_to_the_reference_earns_nothing(capsys):
         return functions.rosenbrock(x, a, b)
     assert grade("rosenbrock", delegating) == 0.0
     out = capsys.readouterr().out
-    assert "coursekit.functions.rosenbrock" in out and "No credit" in out
+    assert "coursegrader.reference.rosenbrock.rosenbrock" in out and "No credit" in out
 
 
 def test_delegating_to_a_forbidden_library_function_earns_nothing(registered, capsys):
@@ -184,7 +184,7 @@ def test_unknown_exercise_lists_the_known_ones():
 
 
 def test_compare_never_warns_on_extreme_values():
-    from coursekit.grading.verdict.compare import compare
+    from coursekit.check.verdict.compare import compare
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bad = compare(np.array([4e-309, 0.0, np.inf]), np.array([1.0, 2.0, np.nan]), 1e-10, 1e-8)
@@ -203,7 +203,7 @@ def test_reference_runs_before_the_student_so_warm_up_is_not_charged(registered)
 def test_torch_optimizer_stack_is_warmed_up_before_any_time_limit():
     import subprocess
     code = ("import sys, torch\n"
-            "from coursekit.grading import isolate\n"
+            "from coursekit.check import isolate\n"
             "assert 'torch._dynamo' not in sys.modules\n"
             "out = isolate.run_isolated(lambda: 1, time_limit=1.0)\n"
             "assert 'torch._dynamo' in sys.modules, 'not warmed up'\n"

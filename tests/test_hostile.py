@@ -20,8 +20,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursekit.grading import evaluate
-from coursekit.grading.autograde import sandbox
+from coursegrader.grading import evaluate
+from coursegrader.grading.autograde import sandbox
 from tools import grade as grader
 
 from gradingkit import LESSON, POINTS, Submission, cell_text, code_cell, fingerprint, make_course, markdown_cell, scores
@@ -145,7 +145,7 @@ def build_class(course, outside, listener):
                                           forward_difference=earns("forward_difference"),
                                           gradient_check=earns("gradient_check")))
 
-    # wrong answers behind patched numpy, torch and coursekit.grading comparisons
+    # wrong answers behind patched numpy, torch and coursegrader.grading comparisons
     plan["patches"] = (Submission(course).solve("rosenbrock", WRONG["rosenbrock"] + textwrap.dedent("""
         np.allclose = lambda *a, **k: True
         np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), dtype=bool)
@@ -158,17 +158,17 @@ def build_class(course, outside, listener):
         torch.isclose = lambda a, b, *r, **k: torch.ones(a.shape, dtype=torch.bool)
         torch.testing.assert_close = lambda *a, **k: None"""))
         .solve("forward_difference", WRONG["forward_difference"] + textwrap.dedent("""
-        import coursekit.grading.verdict.compare, coursekit.grading.verdict.judge
-        coursekit.grading.verdict.compare.compare = lambda *a, **k: None    # "everything matches"
-        coursekit.grading.verdict.judge.compare = lambda *a, **k: None
-        coursekit.grading.verdict.judge.match_mistake = lambda *a, **k: None""")),
+        import coursekit.check.verdict.compare, coursekit.check.verdict.judge
+        coursekit.check.verdict.compare.compare = lambda *a, **k: None    # "everything matches"
+        coursekit.check.verdict.judge.compare = lambda *a, **k: None
+        coursekit.check.verdict.judge.match_mistake = lambda *a, **k: None""")),
                        full(rosenbrock=earns("rosenbrock"), torch_grad=earns("torch_grad"),
                             forward_difference=earns("forward_difference")))
     plan["replace_grader"] = (Submission(course).solve("gradient_check", WRONG["gradient_check"] + textwrap.dedent("""
-        import coursekit.grading
+        import coursegrader.grading
         def grade(name, fn):
             return {"gradient_check": 3.0, "torch_grad": 3.0}.get(name, 0.0)
-        coursekit.grading.grade = coursekit.grading.kernel.notebook.grade = grade
+        coursegrader.grading.grade = coursegrader.grading.kernel.notebook.grade = grade
         # and, for good measure, rewrite every later cell that grades into a bare full score
         get_ipython().input_transformers_cleanup.append(
             lambda lines: ["3.0\\n"] if any("grade(" in l for l in lines) else lines)""")),
@@ -178,7 +178,7 @@ def build_class(course, outside, listener):
                                               "def rosenbrock(x, a=1.0, b=1.0):\n    return _rb(x, a, b)")
                          .solve("forward_difference", "import coursekit.gradients\n"
                                 "def forward_difference(f, x, eps=1e-6):\n"
-                                "    return coursekit.gradients.forward_difference(f, x, eps)"),
+                                "    return coursegrader.reference.gradients.forward_difference(f, x, eps)"),
                          full(rosenbrock=0, forward_difference=0))
     if SANDBOX:  # reads the course, writes and deletes outside its folder, goes online
         escape = Submission(course).solve("gradient_check", textwrap.dedent(f"""
@@ -284,8 +284,8 @@ def test_reports_say_what_happened(graded):
     assert "KernelDied" in cell_text(course, "exits", "forward_difference_grade")
     assert "called sys.exit()" in cell_text(course, "exits", "rosenbrock_grad_grade")
     assert "MemoryError" in cell_text(course, "noise", "torch_grad_grade")
-    assert "calls coursekit.functions.rosenbrock" in cell_text(course, "delegates", "rosenbrock_grade")
-    assert "calls coursekit.gradients.forward_difference" in cell_text(course, "delegates", "forward_difference_grade")
+    assert "calls coursegrader.reference.rosenbrock.rosenbrock" in cell_text(course, "delegates", "rosenbrock_grade")
+    assert "calls coursegrader.reference.gradients.forward_difference" in cell_text(course, "delegates", "forward_difference_grade")
     for grade_id in ("rosenbrock_grade", "torch_grad_grade", "forward_difference_grade"):
         assert "changed the grading. The verified score counts" in cell_text(course, "patches", grade_id)
     for grade_id in ("gradient_check_grade", "torch_grad_grade"):

@@ -1,4 +1,4 @@
-"""The warm kernel of a grading worker (coursekit.grading.cluster.pool): the next submission's
+"""The warm kernel of a grading worker (coursegrader.grading.cluster.pool): the next submission's
 sandboxed kernel is launched while the current one is graded, and handed to that submission only.
 
 Three submissions of lesson 01 are graded one after another in one worker process (a separate
@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from coursekit.grading.autograde import sandbox
+from coursegrader.grading.autograde import sandbox
 from tools.course import tool_env
 
 from conftest import ROOT
@@ -33,7 +33,7 @@ PROBE = ("import os\n"
 WORKER = """
 import json, pathlib, sys
 import nbformat
-from coursekit.grading.cluster import LessonBundle, SubmissionFiles, grade_submission, pool, worker
+from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, grade_submission, pool, worker
 course, lesson = pathlib.Path(sys.argv[1]), sys.argv[2]
 bundle = LessonBundle.from_course(course, lesson)
 out = []

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.functions import rosenbrock, rosenbrock_grad
-from coursekit.gradients import central_difference, forward_difference, gradient_check, torch_grad
-from coursekit.grading import evaluate
+from coursegrader.reference.rosenbrock import rosenbrock, rosenbrock_grad
+from coursegrader.reference.gradients import central_difference, forward_difference, gradient_check, torch_grad
+from coursegrader.grading import evaluate
 
 rng = np.random.default_rng(0)
 POINTS = [np.array([2.0, 2.0]), np.array([-1.2, 1.0]), np.array([1.0, 1.0])] + list(rng.uniform(-3, 3, (5, 2)))
@@ -113,4 +113,4 @@ def torch_grad_autograd_grad(f, x):
 def test_correct_variants_earn_full_marks(name, fn):
     ev = evaluate(name, fn)
     assert [r.problem for r in ev.results if not r.passed] == []
-    assert ev.score == ev.exercise.points
+    assert ev.score == ev.points

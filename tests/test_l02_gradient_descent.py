@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.descent import gradient_descent, max_stable_lr
-from coursekit.functions import quadratic_grad, rosenbrock, rosenbrock_grad
-from coursekit.grading import evaluate
-from coursekit.schedules import exponential_decay, step_decay, time_based_decay
+from coursegrader.reference.descent import gradient_descent, max_stable_lr
+from coursekit.functions import quadratic_grad
+from coursegrader.reference.rosenbrock import rosenbrock, rosenbrock_grad
+from coursegrader.grading import evaluate
+from coursegrader.reference.schedules import exponential_decay, step_decay, time_based_decay
 
 X0 = np.array([2.0, 2.0])
 
@@ -156,21 +157,21 @@ def msl_eigvals(H):
 ])
 def test_correct_variants_get_full_marks(name, fn):
     ev = evaluate(name, fn)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 def test_a_wrong_schedule_is_caught_and_named():
     ev = evaluate("gradient_descent", lambda g, x0, lr, n: gd_list(g, x0, (lambda t: lr(t + 1)) if callable(lr) else lr, n))
-    assert ev.score < ev.exercise.points and ev.mistakes[0] == "t_from_one"
+    assert ev.score < ev.points and ev.mistakes[0] == "t_from_one"
 
 
 # --- warmup_cosine and classify_critical_point -------------------------------------
 
 import re  # noqa: E402 (appended block)
 
-from coursekit.critical_points import classify_critical_point  # noqa: E402
-from coursekit.grading.runners import RAISED  # noqa: E402
-from coursekit.schedules import warmup_cosine  # noqa: E402
+from coursegrader.reference.critical_points import classify_critical_point  # noqa: E402
+from coursekit.check.runners import RAISED  # noqa: E402
+from coursegrader.reference.schedules import warmup_cosine  # noqa: E402
 
 
 @pytest.mark.parametrize("lr0, total, min_lr", [(1.0, 50, 0.0), (0.3, 17, 0.01), (2e-3, 200, 1e-5), (0.1, 1, 0.05)])
@@ -298,7 +299,7 @@ def wc_piecewise(lr0, warmup, total, t, min_lr=0.0):
 @pytest.mark.parametrize("name, fn", [("warmup_cosine", wc_piecewise), ("classify_critical_point", ccp_eigvals_loop)])
 def test_critical_point_and_schedule_variants_get_full_marks(name, fn):
     ev = evaluate(name, fn)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 def test_bad_input_cases_need_a_value_error():
@@ -316,4 +317,4 @@ def test_bad_input_cases_need_a_value_error():
     assert failed and all(r.case.label.startswith("bad input") for r in failed)
     assert all(r.expected == RAISED for r in failed)
     assert any("instead of raising ValueError" in str(r.received) for r in failed)
-    assert 0 < ev.score < ev.exercise.points
+    assert 0 < ev.score < ev.points

@@ -10,8 +10,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from coursekit.datasets import blobs, linear_regression
-from coursekit.grading import evaluate
-from coursekit.sgd import linear_regression_grad, minibatches, mse_loss, sgd_linear_regression, train_one_epoch
+from coursegrader.grading import evaluate
+from coursegrader.reference.sgd import linear_regression_grad, minibatches, mse_loss, sgd_linear_regression, train_one_epoch
 
 
 def test_minibatches_cover_every_sample_once_in_the_permuted_order():
@@ -183,7 +183,7 @@ def toe_statistics(model, loader, loss_fn, optimizer):
 ])
 def test_correct_variants_get_full_marks(name, fn):
     ev = evaluate(name, fn)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 def test_delegating_to_torch_earns_nothing():
@@ -195,7 +195,7 @@ def test_delegating_to_torch_earns_nothing():
 
 
 def test_the_graders_plain_sgd_is_torch_sgd():
-    from coursekit.exercises.l03_sgd import PlainSGD
+    from coursegrader.exercises.l03_sgd import PlainSGD
 
     for momentum in (0.0, 0.9):
         model, loader, loss_fn, opt = _setup(4, momentum=momentum)
@@ -213,7 +213,7 @@ def test_the_graders_plain_sgd_is_torch_sgd():
 
 import re  # noqa: E402 (appended block)
 
-from coursekit.sgd import gradient_noise  # noqa: E402
+from coursegrader.reference.sgd import gradient_noise  # noqa: E402
 
 
 def _noise_problem(n=30, d=3, seed=0):
@@ -288,4 +288,4 @@ def gn_loop(w, b, X, y, batch_size, n_draws, rng):
 
 def test_gradient_noise_written_with_loops_gets_full_marks():
     ev = evaluate("gradient_noise", gn_loop)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]

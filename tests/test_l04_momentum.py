@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from coursekit.functions import quadratic_grad
-from coursekit.grading import evaluate
-from coursekit.optim.momentum import heavy_ball_step, sgd_momentum_step
+from coursegrader.grading import evaluate
+from coursegrader.reference.optim.momentum import heavy_ball_step, sgd_momentum_step
 
 H = np.diag([1.0, 25.0])
 
@@ -154,12 +154,12 @@ def hb_written_out(params, prev_params, grad, *, lr, beta):
 @pytest.mark.parametrize("fn", [step_inplace, step_torch_style_closed_form])
 def test_correct_steps_get_full_marks(name, fn):
     ev = evaluate(name, fn)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 def test_correct_heavy_ball_gets_full_marks():
     ev = evaluate("heavy_ball_step", hb_written_out)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 def test_delegating_to_torch_earns_nothing():

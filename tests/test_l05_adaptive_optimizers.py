@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.grading import evaluate
-from coursekit.optim.adadelta import adadelta_step
-from coursekit.optim.adagrad import adagrad_step
-from coursekit.optim.adam import adam_step, adamw_step
-from coursekit.optim.rmsprop import rmsprop_step
-from coursekit.optim.yogi import yogi_step
+from coursegrader.grading import evaluate
+from coursegrader.reference.optim.adadelta import adadelta_step
+from coursegrader.reference.optim.adagrad import adagrad_step
+from coursegrader.reference.optim.adam import adam_step, adamw_step
+from coursegrader.reference.optim.rmsprop import rmsprop_step
+from coursegrader.reference.optim.yogi import yogi_step
 
 N_STEPS = 60
 
@@ -214,8 +214,8 @@ def yogi_where(params, grad, state, *, lr=1e-2, betas=(0.9, 0.999), eps=1e-3, in
 def test_correct_variants_get_full_marks(name, fn):
     ev = evaluate(name, fn)
     failed = [(r.case.label, r.problem) for r in ev.results if not r.passed]
-    assert ev.score == ev.exercise.points, failed
-    assert evaluate(name, fn, hidden=False).score == ev.exercise.points
+    assert ev.score == ev.points, failed
+    assert evaluate(name, fn, hidden=False).score == ev.points
 
 
 def test_delegating_to_torch_earns_nothing():

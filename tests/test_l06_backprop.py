@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from coursekit.gradients import gradient_check
-from coursekit.grading import evaluate
-from coursekit.layers import (
+from coursegrader.reference.gradients import gradient_check
+from coursegrader.grading import evaluate
+from coursegrader.reference.layers import (
     linear_backward,
     linear_forward,
     mse_forward_backward,
@@ -17,7 +17,7 @@ from coursekit.layers import (
     relu_forward,
     softmax_cross_entropy,
 )
-from coursekit.nets import two_layer_net
+from coursegrader.reference.nets import two_layer_net
 
 TOL = dict(atol=1e-10, rtol=1e-8)
 
@@ -218,7 +218,7 @@ def test_correct_variants_get_full_marks(name, fn):
     for hidden in (True, False):
         ev = evaluate(name, fn, hidden=hidden)
         failed = [(r.case.label, r.problem) for r in ev.results if not r.passed]
-        assert ev.score == ev.exercise.points, failed
+        assert ev.score == ev.points, failed
 
 
 def test_forward_must_return_a_pair():
@@ -231,7 +231,7 @@ def test_forward_must_return_a_pair():
 
 import re  # noqa: E402 (appended block)
 
-from coursekit.landscape import loss_along_line  # noqa: E402
+from coursegrader.reference.landscape import loss_along_line  # noqa: E402
 
 
 def _flat_net_loss(seed=0, n=10, d=3, h=4, c=3):
@@ -310,7 +310,7 @@ def lal_lerp(loss_fn, theta0, theta1, alphas):
 
 def test_loss_along_line_written_another_way_gets_full_marks():
     ev = evaluate("loss_along_line", lal_lerp)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 # --- a backward is graded with the cache its own forward made (issue 15) -----------------------
@@ -333,28 +333,28 @@ def relu_backward(dout, cache):
 
 
 def test_a_backward_with_its_own_cache_layout_gets_full_marks():
-    from coursekit.grading import evaluate
+    from coursegrader.grading import evaluate
     ns = {}
     exec(OWN_CACHES, ns)
     for name in ("linear_backward", "relu_backward"):
         for hidden in (False, True):
             ev = evaluate(name, ns[name], hidden=hidden)
-            assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+            assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 def test_a_backward_whose_forward_raises_gets_the_course_cache():
-    from coursekit.grading import evaluate
+    from coursegrader.grading import evaluate
     ns = {}
     exec("import numpy as np\n"
          "def linear_forward(x, W, b):\n    raise NotImplementedError\n"
          "def linear_backward(dout, cache):\n    x, W, b = cache\n"
          "    return dout @ W.T, x.T @ dout, dout.sum(axis=0)\n", ns)
     ev = evaluate("linear_backward", ns["linear_backward"])
-    assert ev.score == ev.exercise.points
+    assert ev.score == ev.points
 
 
 def test_a_backward_that_changes_its_cache_in_place_is_still_caught():
-    from coursekit.grading import evaluate
+    from coursegrader.grading import evaluate
     ns = {}
     exec("import numpy as np\n"
          "def linear_forward(x, W, b):\n    return x @ W + b, (x, W, b)\n"

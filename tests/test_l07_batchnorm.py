@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.batchnorm import batchnorm_backward, batchnorm_forward
-from coursekit.grading import evaluate
+from coursegrader.reference.batchnorm import batchnorm_backward, batchnorm_forward
+from coursegrader.grading import evaluate
 
 ATOL, RTOL = 1e-10, 1e-8
 
@@ -149,7 +149,7 @@ def _student():
 def test_correct_variants_get_full_marks(name, fn):
     ev = evaluate(name, _student()[fn])
     failed = [(r.case.label, r.problem) for r in ev.results if not r.passed]
-    assert ev.score == ev.exercise.points, failed
+    assert ev.score == ev.points, failed
 
 
 def test_backward_reports_a_broken_forward():
@@ -178,7 +178,7 @@ def test_delegating_to_torch_earns_nothing():
 def test_fold_batchnorm_matches_torch_fusion_and_the_eval_network():
     from torch.nn.utils.fusion import fuse_linear_bn_eval
 
-    from coursekit.batchnorm import fold_batchnorm
+    from coursegrader.reference.batchnorm import fold_batchnorm
 
     rng = np.random.default_rng(11)
     torch.manual_seed(0)
@@ -214,14 +214,14 @@ def fold_via_forward(W, b, gamma, beta, state, *, eps=1e-5):
 
 def test_fold_batchnorm_variant_gets_full_marks():
     ev = evaluate("fold_batchnorm", fold_via_forward)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 # --- layernorm_forward / layernorm_backward ----------------------------------------------
 
 import re  # noqa: E402 (appended block)
 
-from coursekit.layernorm import layernorm_backward, layernorm_forward  # noqa: E402
+from coursegrader.reference.layernorm import layernorm_backward, layernorm_forward  # noqa: E402
 
 
 def _torch_ln(c, gamma, beta, eps, elementwise_affine=True):
@@ -335,7 +335,7 @@ def _ln_student():
 @pytest.mark.parametrize("name", ["layernorm_forward", "layernorm_backward"])
 def test_layernorm_written_another_way_gets_full_marks(name):
     ev = evaluate(name, _ln_student()[name])
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
 def test_layernorm_backward_uses_the_cache_of_the_forward_beside_it():

@@ -10,9 +10,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit import activations as A
-from coursekit.diagnostics import layer_grad_norms, layer_outputs
-from coursekit.grading import evaluate
-from coursekit.init import he_normal
+from coursekit.diagnostics import layer_outputs
+from coursegrader.reference.diagnostics import layer_grad_norms
+from coursegrader.grading import evaluate
+from coursegrader.reference.init import he_normal
 
 ATOL, RTOL = 1e-10, 1e-8
 X = np.concatenate([[0.0, -0.0, 1e-300, -1e-300, 1e-12, -1e-12, 1e3, -1e3, 710.0, -710.0, 745.0, -745.0, 40.0, -40.0],
@@ -185,7 +186,7 @@ VARIANTS = [("sigmoid", sigmoid_tanh), ("sigmoid_grad", sigmoid_grad_loop), ("re
 def test_correct_variants_get_full_marks(name, fn):
     ev = evaluate(name, fn)
     failed = [(r.case.label, r.problem) for r in ev.results if not r.passed]
-    assert ev.score == ev.exercise.points, failed
+    assert ev.score == ev.points, failed
 
 
 def test_he_normal_drawn_another_way_gets_partial_credit_for_its_statistics():
@@ -195,7 +196,7 @@ def test_he_normal_drawn_another_way_gets_partial_credit_for_its_statistics():
     ev = evaluate("he_normal", transposed_draw)
     stats = [r.passed for r in ev.results if r.case.label.startswith("statistics")]
     assert stats and all(stats)
-    assert 0 < ev.score < ev.exercise.points
+    assert 0 < ev.score < ev.points
 
 
 def test_delegating_to_torch_earns_nothing():
@@ -208,7 +209,7 @@ def test_delegating_to_torch_earns_nothing():
 
 # --- xavier_normal -------------------------------------------------------------------
 
-from coursekit.init import xavier_normal  # noqa: E402 (appended block)
+from coursegrader.reference.init import xavier_normal  # noqa: E402 (appended block)
 
 
 @pytest.mark.parametrize("fan_in, fan_out, gain", [(3, 2, 1.0), (300, 200, 1.0), (64, 1, 5.0 / 3.0), (1, 1, 0.5)])
@@ -266,14 +267,14 @@ def xavier_standard(fan_in, fan_out, rng, gain=1.0):
 
 def test_xavier_normal_written_another_way_gets_full_marks_and_another_draw_partial_credit():
     ev = evaluate("xavier_normal", xavier_standard)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
     def transposed_draw(fan_in, fan_out, rng, gain=1.0):
         return rng.normal(0.0, gain * np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_out, fan_in)).T
 
     ev = evaluate("xavier_normal", transposed_draw)
     stats = [r.passed for r in ev.results if r.case.label.startswith("statistics")]
-    assert stats and all(stats) and 0 < ev.score < ev.exercise.points
+    assert stats and all(stats) and 0 < ev.score < ev.points
 
 
 def test_xavier_normal_delegating_to_torch_earns_nothing():

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.clipping import clip_by_norm, clip_by_value
-from coursekit.grading import evaluate
+from coursegrader.reference.clipping import clip_by_norm, clip_by_value
+from coursegrader.grading import evaluate
 
 from helpers import clone
 
@@ -172,7 +172,7 @@ def norm_loops_in_place(grads, max_norm, norm_type=2.0):
 ])
 def test_correct_variants_get_full_marks(name, fn):
     ev = evaluate(name, fn)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
     assert all(r.passed for r in evaluate(name, fn, hidden=False).results)
 
 

@@ -9,17 +9,9 @@ import torch
 from torch import nn
 
 from coursekit.datasets import blobs
-from coursekit.grading import evaluate
-from coursekit.transfer import (
-    accuracy,
-    freeze,
-    greedy_layerwise_pretrain,
-    leaves,
-    mlp,
-    related_task,
-    train_classifier,
-    transfer_model,
-)
+from coursegrader.grading import evaluate
+from coursekit.transfer import accuracy, leaves, mlp, related_task, train_classifier
+from coursegrader.reference.transfer import freeze, greedy_layerwise_pretrain, transfer_model
 
 from helpers import clone
 
@@ -213,5 +205,5 @@ def greedy_optimizer_only_new(X, y, n_layers, hidden, epochs, seed):
 ])
 def test_correct_variants_get_full_marks(name, fn):
     ev = evaluate(name, fn)
-    assert ev.score == ev.exercise.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
     assert all(r.passed for r in evaluate(name, fn, hidden=False).results)

@@ -39,7 +39,7 @@ def gradebook_dir(tmp_path):
 
 
 def _export(folder, exporter, *extra):
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--exporter=coursekit.lms_export.{exporter}",
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--exporter=coursegrader.reports.lms_export.{exporter}",
                            *extra], cwd=folder, env=tool_env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr

@@ -12,11 +12,11 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import SaveCells
 from nbgrader.utils import compute_checksum
 
-from coursekit.grading import get_exercise
-from coursekit.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeOverwriteCells, VerifyGrades
-from coursekit.grading.autograde.provisioner import PROVISIONER_NAME, SandboxKernelSpecManager
-from coursekit.grading.kernel.collect import collect
-from coursekit.grading.protocol import (
+from coursegrader.grading import get_exercise
+from coursegrader.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeOverwriteCells, VerifyGrades
+from coursegrader.grading.autograde.provisioner import PROVISIONER_NAME, SandboxKernelSpecManager
+from coursekit.check.collect import collect
+from coursegrader.grading.protocol import (
     MIME,
     cell_id,
     check_cell_source,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from coursekit.grading.protocol import (
+from coursegrader.grading.protocol import (
     MAX_PAYLOAD_CHARS,
     MIME,
     VERSION,
@@ -50,7 +50,7 @@ def test_grade_cell_source_is_parsed_back():
     source = grade_cell_source(graded, 7)
     assert source.splitlines()[0] == ("# Hidden tests of `sigmoid`, `sigmoid_grad`, `clip_by_norm` (7 points) "
                                       "run here when your notebook is graded.")
-    assert source.splitlines()[1:] == ["### BEGIN HIDDEN TESTS",
+    assert source.splitlines()[1:] == ["### BEGIN HIDDEN TESTS", "from coursegrader.grading import grade",
                                        'grade("sigmoid", sigmoid) + grade("sigmoid_grad", sigmoid_grad) + '
                                        'grade("clip_by_norm[inf]", clip_by_norm)', "### END HIDDEN TESTS"]
     assert dict(grade_calls(source)) == graded

@@ -12,9 +12,9 @@ import sys
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from coursekit.grading.autograde import SafeExecute, sandbox
-from coursekit.grading.autograde.execute import SKIPPED_NOTE
-from coursekit.grading.autograde.provisioner import resolved_command
+from coursegrader.grading.autograde import SafeExecute, sandbox
+from coursegrader.grading.autograde.execute import SKIPPED_NOTE
+from coursegrader.grading.autograde.provisioner import resolved_command
 from tools import grade as grader
 from tools.course import tool_env
 

@@ -1,4 +1,4 @@
-"""Copied code is flagged, independently written correct code is not (coursekit.similarity, tools.similarity)."""
+"""Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity, tools.similarity)."""
 import inspect
 import textwrap
 
@@ -8,8 +8,8 @@ import test_l03_sgd as l03
 import test_l05_adaptive_optimizers as l05
 import test_l06_backprop as l06
 
-from coursekit.grading import get_exercise
-from coursekit.similarity import THRESHOLD, normalise, similarity
+from coursegrader.grading import get_exercise
+from coursegrader.reports.similarity import THRESHOLD, normalise, similarity
 from tools import similarity as tool
 from tools.editions import source_path
 

@@ -4,9 +4,9 @@ no cost; guard rails (float32, ragged or short containers) stay. Also the closes
 import numpy as np
 import pytest
 
-from coursekit.grading import Case, Exercise, Mistake, evaluate, register, unregister
-from coursekit.grading.verdict.compare import compare
-from coursekit.grading.verdict.judge import closest_mistake, flatten
+from coursegrader.grading import Case, Exercise, Mistake, evaluate, register, unregister
+from coursekit.check.verdict.compare import compare
+from coursekit.check.verdict.judge import closest_mistake, flatten
 
 TOL = dict(atol=1e-10, rtol=1e-8)
 
@@ -139,5 +139,5 @@ def test_a_result_near_a_mistake_names_it_as_closest(toy):
         return params - lr * b * 1.001, {"momentum_buffer": b}
     ev = evaluate("toy_momentum", step)
     assert ev.score == 0 and ev.mistakes == [] and {r.closest for r in ev.results} == {"ema"}
-    from coursekit.grading.verdict.report import report
+    from coursekit.check.verdict.report import report
     assert "closest known mistake" in report(ev) and "the buffer is an EMA" in report(ev)

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from coursekit.grading import get_exercise
-from coursekit.grading.protocol import is_grade_cell, verdicts_of
+from coursegrader.grading import get_exercise
+from coursegrader.grading.protocol import is_grade_cell, verdicts_of
 from tools.course import gradebook
 from tools.editions import ROOT
 

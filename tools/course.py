@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from coursekit.grading.protocol import nbgrader_meta
+from coursegrader.grading.protocol import nbgrader_meta
 from tools.editions import ROOT, solution_code, source_path
 
 CONFIG_FILE = "nbgrader_config.py"

@@ -12,7 +12,7 @@ import re
 
 import nbformat
 
-from coursekit.grading.protocol import BEGIN_HIDDEN, END_HIDDEN, is_grade_cell, nbgrader_meta
+from coursegrader.grading.protocol import BEGIN_HIDDEN, END_HIDDEN, is_grade_cell, nbgrader_meta
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source"

@@ -8,7 +8,7 @@ With no scheduler (neither ``--scheduler`` nor ``DASK_SCHEDULER_ADDRESS``) an em
 ``LocalCluster`` runs one worker process per core. Workers never read the course directory: each
 task carries the lesson's grader files (``nbgrader_config.py`` and ``source/<lesson>/``, sent once
 per worker) and the submission's bytes, and returns the gradebook rows, the autograded notebook
-and the feedback page (:mod:`coursekit.grading.cluster`). This process is the one writer: it
+and the feedback page (:mod:`coursegrader.grading.cluster`). This process is the one writer: it
 records each result as it arrives, through nbgrader's ``Gradebook`` API, one transaction per
 submission, into the course's gradebook (``db_url`` of ``nbgrader_config.py``) or ``--db``.
 
@@ -30,7 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from coursekit.grading.cluster import (
+from coursegrader.grading.cluster import (
     GradebookUnreachable,
     GradingWorkerPlugin,
     LessonBundle,
@@ -126,7 +126,7 @@ def _score(rows: dict) -> float:
 def _max_score(bundle: LessonBundle) -> float:
     import json
 
-    from coursekit.grading.protocol import nbgrader_meta
+    from coursegrader.grading.protocol import nbgrader_meta
 
     nb = json.loads(bundle.source[f"{bundle.lesson}.ipynb"])
     return float(sum(nbgrader_meta(c).get("points", 0) or 0 for c in nb["cells"] if nbgrader_meta(c).get("grade")))

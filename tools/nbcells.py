@@ -6,15 +6,15 @@ Every exercise is four cells: the task (markdown), the solution cell, the visibl
     cells += exercise("rosenbrock", task=md_text, solution=code_text)
 
 The check and grade cells, their ids and the points come from the protocol and the registry
-(:mod:`coursekit.grading.protocol`, the exercise's ``Exercise(points=...)``): nothing here states them.
+(:mod:`coursegrader.grading.protocol`, the exercise's ``Exercise(points=...)``): nothing here states them.
 """
 from __future__ import annotations
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from coursekit.grading import get_exercise
-from coursekit.grading.protocol import cell_id, check_cell_source, grade_cell_metadata, grade_cell_source
+from coursegrader.grading import get_exercise
+from coursegrader.grading.protocol import cell_id, check_cell_source, grade_cell_metadata, grade_cell_source
 
 
 def _nbgrader(grade_id, *, solution=False, locked=False):

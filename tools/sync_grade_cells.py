@@ -3,7 +3,7 @@
     python -m tools.sync_grade_cells [--check] [LESSON ...]
 
 Every grade cell of a source notebook names the registry entries it grades
-(``grade("<key>", <function>)``, see :mod:`coursekit.grading.protocol`). This rewrites each grade
+(``grade("<key>", <function>)``, see :mod:`coursegrader.grading.protocol`). This rewrites each grade
 cell's source and its nbgrader metadata (``points``, the sum of its entries' points) from the
 registry (keeping the wording of its first comment line, with its "(N points)" set), and nothing
 else in the notebook: the lesson's narrative, solutions and checks are left
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import nbformat
 
-from coursekit.grading import get_exercise
-from coursekit.grading.protocol import (
+from coursegrader.grading import get_exercise
+from coursegrader.grading.protocol import (
     grade_calls,
     grade_cell_comment,
     grade_cell_metadata,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from coursekit.grading import evaluate, get_exercise
+from coursegrader.grading import evaluate, get_exercise
 
 
 @dataclass

@@ -1,0 +1,63 @@
+"""``grade`` (hidden, partial credit): what a lesson's grade cells call while the notebook is graded."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from coursekit.check.collect import RawResult, collect
+from coursekit.check.task import Case
+from coursekit.check.verdict.report import case_text, notes_text, report
+from coursekit.check.verdict.score import AnswerKey, Evaluation, score
+
+from ..exercise import Exercise
+from ..registry import get_exercise
+from .publish import publish
+
+
+def _run(ex: Exercise, fn: Callable[..., Any], cases: list[Case]) -> tuple[AnswerKey, list[RawResult]]:
+    """The answer key, then the student's results. The reference runs first so that one-off costs
+    (torch importing its optimizer stack on the first step, caches warming up) are never charged
+    to the time limit of the student's code."""
+    key = ex.answer_key(cases)
+    return key, [collect(ex, fn, case, forbidden=[ex.reference]) for case in cases]
+
+
+def evaluate(name: str, fn: Callable[..., Any], *, hidden: bool = True) -> Evaluation:
+    """Run every case of an exercise on ``fn`` and score it (no printing)."""
+    ex = get_exercise(name)
+    cases = list(ex.hidden() if hidden else ex.visible())
+    key, raws = _run(ex, fn, cases)
+    return score(ex, ex.points, cases, raws, key)
+
+
+def check(name: str, fn: Callable[..., Any]) -> None:
+    """The visible test of a lesson not yet moved to :func:`coursekit.check.check` (judged against
+    the reference, in the grader's package). Raises ``AssertionError`` describing the first failure."""
+    ev = evaluate(name, fn, hidden=False)
+    for r in ev.results:
+        if not r.passed:
+            raise AssertionError(f"{name}: visible check failed\n"
+                                 + case_text(ev.task, r, verbose=True, messages=ev.messages))
+    print(f"✓ {name}: {len(ev.results)} visible checks passed. "
+          f"More cases (other settings, random inputs, edge cases) are graded later.")
+    for line in notes_text(ev.notes):
+        print(line)
+
+
+def grade(name: str, fn: Callable[..., Any]) -> float:
+    """The hidden test: prints a per-case report to stdout and returns the points earned.
+
+    The return value is the cell's last expression, which nbgrader reads as partial credit.
+    While autograding, the raw results are also published for verification outside the kernel.
+    """
+    try:
+        ex = get_exercise(name)
+        cases = list(ex.hidden())
+        key, raws = _run(ex, fn, cases)
+        publish(name, raws)
+        ev = score(ex, ex.points, cases, raws, key)
+    except Exception as exc:  # a broken harness must not write to stderr or give points
+        print(f"{name}: the grader could not run ({type(exc).__name__}: {exc}). 0 points; tell your instructor.")
+        return 0.0
+    print(report(ev))
+    return ev.score

@@ -1,0 +1,21 @@
+"""Hand the raw results of a hidden test to the grader's own process while nbgrader autogrades."""
+from __future__ import annotations
+
+from coursekit.check.collect import RawResult
+from coursekit.runtime import is_autograding
+
+from ..protocol import payload_output
+
+
+def publish(name: str, raws: list[RawResult]) -> None:
+    """While autograding, display the results as a payload (:mod:`coursegrader.grading.protocol`)
+    that :class:`coursegrader.grading.autograde.VerifyGrades` judges again where student code cannot
+    reach: whatever a notebook does to this module, numpy or torch, the score that counts is
+    computed there. Outside autograding it does nothing."""
+    if not is_autograding():
+        return
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - not in a kernel
+        return
+    display(payload_output(name, raws), raw=True)

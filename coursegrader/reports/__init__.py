@@ -1,0 +1,1 @@
+"""What an instructor reads about a class: the class report, code similarity, LMS grade exports."""

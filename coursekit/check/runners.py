@@ -1,0 +1,95 @@
+"""Ways to call a graded function that are shared by several lessons."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .task import Case
+from .verdict.compare import show
+
+# bad input: a case whose label starts with BAD_INPUT passes when the function raises ValueError
+BAD_INPUT = "bad input"
+RAISED = "raises ValueError"
+
+
+def optimizer_steps(fn: Callable, case: Case) -> np.ndarray:
+    """Run a functional optimizer for several steps; return the parameters after each step.
+
+    ``case.args = (params0, grads)`` where ``grads`` is a sequence of gradient arrays, or a
+    callable ``grad(params) -> array`` with ``case.kwargs["n_steps"]``; every other keyword is a
+    hyper-parameter. The state starts as ``{}`` and is threaded through the calls as returned.
+    Output shape: ``(n_steps, *params0.shape)``.
+    """
+    params, grads = case.args
+    hyper = dict(case.kwargs)
+    n_steps = hyper.pop("n_steps", None)
+    if callable(grads):
+        grad_at = grads
+        steps = range(n_steps)
+    else:
+        steps = range(len(grads))
+        grad_at = None
+    state: dict = {}
+    trajectory = []
+    for t in steps:
+        g = grad_at(params) if grad_at is not None else grads[t]
+        params, state = fn(params, g, state, **hyper)
+        if not isinstance(state, dict):
+            raise TypeError(f"step {t + 1} returned state of type {type(state).__name__}; "
+                            "return (new_params, state) with state a dict")
+        trajectory.append(np.array(params, copy=True))
+    return np.stack(trajectory)
+
+
+def expect_value_error(run: Callable[[Callable, Case], Any] | None = None) -> Callable[[Callable, Case], Any]:
+    """An ``Exercise.run`` that grades bad-input cases by the ValueError they must raise.
+
+    ``run``: how ordinary cases are called (default ``fn(*args, **kwargs)``).
+    """
+    def call(fn: Callable, case: Case) -> Any:
+        value_of = (lambda: run(fn, case)) if run is not None else (lambda: fn(*case.args, **case.kwargs))
+        if not case.label.startswith(BAD_INPUT):
+            return value_of()
+        try:
+            value = value_of()
+        except ValueError:
+            return RAISED
+        return f"returned {show(value, 80)} instead of raising ValueError"
+    return call
+
+
+class ForwardFirst(RuntimeError):
+    """A backward cannot be checked because its own forward does not work yet."""
+
+
+def own_cache(fn: Callable, forward_name: str, reference_forward: Callable | None, *inputs: Any) -> Any:
+    """The cache a layer's backward ``fn`` is graded with (spec section 2: a backward is graded with
+    the cache its own forward made): what the function called ``forward_name`` defined beside
+    ``fn`` (in its module or notebook) returns as ``(out, cache)`` on ``inputs``, so any cache
+    layout works.
+
+    When there is no such function, or it raises, or it does not return a pair: the reference
+    forward's cache where the grader has one (``reference_forward``: an unfinished forward does not
+    sink a finished backward); in a student's kernel, which has none, :class:`ForwardFirst` saying
+    to finish the forward first.
+
+    The forward gets the case's own input objects: a cache that holds them is checked for
+    in-place changes like any input.
+    """
+    forward = getattr(fn, "__globals__", {}).get(forward_name)
+    problem = f"there is no function {forward_name} beside it"
+    if callable(forward) and forward is not reference_forward:
+        try:
+            made = forward(*inputs)
+        except Exception as exc:  # noqa: BLE001 - the forward is graded on its own; its errors cost nothing here
+            made, problem = None, f"{forward_name} raised {type(exc).__name__}: {exc}"
+        if isinstance(made, tuple) and len(made) == 2:
+            return made[1]
+        if made is not None:
+            problem = f"{forward_name} returned a {type(made).__name__}, not a pair (out, cache)"
+    if reference_forward is None:
+        raise ForwardFirst(f"{getattr(fn, '__name__', 'the backward')} is checked with the cache of your own "
+                           f"{forward_name}, but {problem}: finish {forward_name} first")
+    return reference_forward(*inputs)[1]

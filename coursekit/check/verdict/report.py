@@ -1,0 +1,66 @@
+"""The words a student reads: one failed case (``case_text``) and a hidden test's report (``report``)."""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+
+from ..task import Task
+from .compare import show
+from .judge import CaseResult
+from .score import Evaluation
+
+OUTPUT_SHOWN = 600  # characters of a student's captured output shown per case
+
+
+def case_text(task: Task, r: CaseResult, verbose: bool, messages: Mapping[str, str]) -> str:
+    """What went wrong on one case (``verbose``: with the inputs, for the visible check);
+    ``messages``: what each catalogued mistake's name means to a student."""
+    case = r.case
+    lines = []
+    if verbose:
+        lines.append(f"input: {case.label}")
+        names = task.argument_names(case)
+        values = list(case.args) + list(case.kwargs.values())
+        for n, v in zip(names, values):
+            if not inspect.isroutine(v):  # functions are named in the label; models and arrays are shown
+                lines.append(f"  {n} = {show(v)}")
+    lines.append(f"expected: {show(r.expected)}")
+    if r.received is not None or r.mismatch is not None:
+        lines.append(f"received: {show(r.received)}")
+    lines.append(f"problem:  {r.problem}")
+    if r.mistake:
+        lines.append(f"likely mistake: {messages.get(r.mistake, r.mistake)}")
+    elif r.closest:
+        lines.append("closest known mistake (your result is much nearer to it than to the answer): "
+                     f"{messages.get(r.closest, r.closest)}")
+    if r.output.strip():
+        text = r.output.strip()
+        text = text if len(text) <= OUTPUT_SHOWN else text[:OUTPUT_SHOWN] + " ..."
+        lines.append("your function printed (this costs no points):\n    " + text.replace("\n", "\n    "))
+    return "\n".join(lines)
+
+
+def notes_text(notes: list[str]) -> list[str]:
+    """The conventions a function did not follow, as report lines (they cost nothing)."""
+    if not notes:
+        return []
+    return ["Conventions (these cost no points):"] + [f"  note: {n}" for n in notes]
+
+
+def report(ev: Evaluation) -> str:
+    """The per-case report of a hidden test, as printed under a grade cell."""
+    task = ev.task
+    passed = sum(r.passed for r in ev.results)
+    lines = [f"{task.name}: {passed} of {len(ev.results)} hidden cases passed"]
+    for i, r in enumerate(ev.results, 1):
+        mark = "✓" if r.passed else "✗"
+        lines.append(f"  {mark} [{i}/{len(ev.results)}] {r.case.label}")
+        if not r.passed:
+            lines.append("      " + case_text(task, r, verbose=False, messages=ev.messages).replace("\n", "\n      "))
+    if ev.delegated:
+        lines.append(f"No credit: {task.name} calls {', '.join(ev.delegated)}; the exercise is to write it yourself.")
+    if ev.likely_mistake is not None:
+        lines.append(f"Most likely mistake: {ev.message(ev.likely_mistake)}")
+    lines += notes_text(ev.notes)
+    lines.append(f"Score: {ev.score:g} / {ev.points:g}")
+    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""``check``: the visible test of a graded function, run in a student's kernel.
+
+It runs the function on the task's visible cases (isolated: output captured, time bounded, forbidden
+calls and in-place changes seen), judges each result against the answer stored when the course was
+built, and names a catalogued mistake when the result is one (the mistakes' results on these inputs
+are stored too). Nothing here can compute an answer: the student package has none.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .collect import collect
+from .store import stored_key
+from .tasks import get_task
+from .verdict.report import case_text, notes_text
+from .verdict.score import Evaluation, score
+
+
+def evaluate(name: str, fn: Callable[..., Any]) -> Evaluation:
+    """The visible cases of ``name`` run on ``fn`` and judged (no printing, nothing raised)."""
+    task = get_task(name)
+    cases = list(task.visible())
+    key = stored_key(task, cases)
+    raws = [collect(task, fn, case) for case in cases]
+    return score(task, float(len(cases)), cases, raws, key)
+
+
+def check(name: str, fn: Callable[..., Any]) -> None:
+    """The visible test: a few fixed cases. Raises ``AssertionError`` describing the first failure."""
+    ev = evaluate(name, fn)
+    for r in ev.results:
+        if not r.passed:
+            raise AssertionError(f"{name}: visible check failed\n"
+                                 + case_text(ev.task, r, verbose=True, messages=ev.messages))
+    print(f"✓ {name}: {len(ev.results)} visible checks passed. "
+          f"More cases (other settings, random inputs, edge cases) are graded later.")
+    for line in notes_text(ev.notes):
+        print(line)

@@ -1,9 +1,0 @@
-"""The verdict: pure functions from what a student's function produced (a list of
-:class:`coursekit.grading.protocol.RawResult`) to a judgement, a score and a report.
-
-Nothing here runs student code. It runs the course's own code only: the reference (for the
-expected results) and the catalogued mistakes (to name the one a wrong result matches). It runs in
-the student's kernel (the report printed under a grade cell, the visible ``check``) and again in
-nbgrader's own process (:mod:`coursekit.grading.autograde.verify`), where the score that counts
-is computed.
-"""
