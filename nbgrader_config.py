@@ -2,7 +2,7 @@
 
 source/<lesson>/<lesson>.ipynb -> release/<lesson>/ (generate_assignment);
 submitted/<student>/<lesson>/ -> autograded/ -> feedback/ (autograde, generate_feedback).
-Autograding is hardened (coursekit/grading/autograde.py, docs/INSTRUCTORS.md): the kernel runs
+Autograding is hardened (coursegrader/grading/autograde/, docs/INSTRUCTORS.md): the kernel runs
 in a bubblewrap sandbox, survives kernels that die or hang, and every grade cell's score is
 re-judged outside the kernel; feedback never shows the hidden tests' source.
 """
@@ -51,7 +51,7 @@ c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, CapOutputs, Ig
 c.SafeExecute.sandbox = "auto"
 c.SafeExecute.memory_limit_gb = 4.0
 # Only the cells a grade depends on run (setup, nbgrader cells, the cells they read names from); the
-# lessons' experiments and figures are skipped with a note (coursekit/grading/cellflow.py). False runs all.
+# lessons' experiments and figures are skipped with a note (coursegrader/grading/cellflow.py). False runs all.
 c.SafeExecute.skip_unneeded_cells = True
 # Validate (the students' button and `nbgrader validate`) also fails on a visible check that raises, and names it:
 # the release's grade cells hold only hidden tests, so without this an untouched notebook "passes all the tests".

@@ -50,6 +50,8 @@ def _fmt(value) -> str:
     """A short, readable rendering of a measured value (numbers to 3-4 significant digits)."""
     if isinstance(value, str):
         return value
+    if value is None:
+        return "never"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
@@ -121,6 +123,26 @@ def claim_between(statement: str, value, low, high, *, uses: Sequence[str] = ())
     """Claim that ``low <= value <= high`` (for "about 0.19": a range the text's rounding allows)."""
     v = float(value)
     return _check(Claim(statement, f"{_fmt(v)} (expected {_fmt(low)} to {_fmt(high)})", bool(low <= v <= high)), uses)
+
+
+def claim_ratio(statement: str, numerator, denominator, *, low: float | None = None, high: float | None = None,
+                uses: Sequence[str] = ()) -> Claim:
+    """Claim that ``numerator / denominator`` lies in ``[low, high]`` (either bound may be left
+    open): "at least 4 times fewer steps" is ``claim_ratio(s, slow_steps, fast_steps, low=4)``.
+
+    Fails when either side is ``None`` (a level never reached, see :mod:`coursekit.measure`), not
+    finite, or the denominator is 0: a claim about two runs never passes on a run that failed."""
+    from .measure import ratio
+
+    if low is None and high is None:
+        raise ValueError("claim_ratio needs a bound: low, high or both")
+    r = ratio(numerator, denominator)
+    holds = r is not None and (low is None or r >= low) and (high is None or r <= high)
+    bounds = (f"at least {_fmt(low)}" if high is None else f"at most {_fmt(high)}" if low is None
+              else f"{_fmt(low)} to {_fmt(high)}")
+    shown = "no ratio" if r is None else f"{_fmt(r)}"
+    measured = f"{_fmt(numerator)} / {_fmt(denominator)} = {shown} (expected {bounds})"
+    return _check(Claim(statement, measured, bool(holds)), uses)
 
 
 def claim_faster(statement: str, fast: Sequence[float], slow: Sequence[float], *, margin: float = 3.0,

@@ -36,8 +36,9 @@ class Exercise(Task):
     - ``points``: what the exercise is worth (stated here and nowhere else);
     - ``hidden``: returns the hidden cases (non-default settings, several steps, seeded random
       inputs, edge cases; under 2 s in all);
-    - ``mistakes``: the catalogue; its order means nothing (a wrong result names the mistake that
-      matches it on the most cases, ties by name).
+    - ``mistakes``: the catalogue. Judging ignores its order (a wrong result names the mistake that
+      matches it on the most cases, see :func:`coursekit.check.verdict.score.name_mistakes`); the
+      first one listed is the one the end-to-end test plants in a submission (any would do).
     """
 
     reference: Callable

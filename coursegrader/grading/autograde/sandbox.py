@@ -5,7 +5,7 @@ Inside the sandbox the kernel sees the whole filesystem read-only, except:
 - its working folder (the submission's ``autograded/<student>/<lesson>/``), writable;
 - ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``$HOME``: empty, private, thrown away afterwards;
 - the course directory (the gradebook, ``source/``, ``submitted/``, other students' work) is
-  hidden behind an empty directory; only the Python environment and the ``coursekit`` package
+  hidden behind an empty directory; only the Python environment and the course packages (``coursekit``, ``coursegrader``)
   are mounted back, read-only, if they live inside it.
 
 It has no network (a new network namespace with only a loopback that is down) and talks to
@@ -59,12 +59,15 @@ def _inside(path: pathlib.Path, folder: pathlib.Path) -> bool:
 
 
 def _needed_paths() -> list[pathlib.Path]:
-    """What the kernel must still read if it lives in a hidden folder: Python and coursekit."""
+    """What the kernel must still read if it lives in a hidden folder: Python and the course's two
+    packages (the student package, and the grader's, whose grade() the hidden tests call)."""
+    import coursegrader
     import coursekit
 
     paths = {pathlib.Path(sys.prefix), pathlib.Path(sys.base_prefix),
              pathlib.Path(os.path.realpath(sys.executable)).parent,
-             pathlib.Path(coursekit.__file__).resolve().parent}
+             pathlib.Path(coursekit.__file__).resolve().parent,
+             pathlib.Path(coursegrader.__file__).resolve().parent}
     for key in ("purelib", "platlib", "stdlib", "platstdlib"):
         try:
             paths.add(pathlib.Path(sysconfig.get_paths()[key]))

@@ -115,12 +115,17 @@ class SubmissionFiles:
 
 @functools.cache
 def grading_code_version() -> str:
-    """coursekit's version and a digest of its grading code (so a fix to the grader regrades)."""
+    """The course packages' version and a digest of their code and stored keys (so a fix to the
+    grader, a reference or a case regrades)."""
+    import coursegrader
     import coursekit
 
-    package = pathlib.Path(coursekit.__file__).resolve().parent
-    code = {p.relative_to(package).as_posix(): p.read_bytes() for p in sorted(package.rglob("*.py"))}
-    return f"{coursekit.__version__}+{_digest(code)[:16]}"
+    code = {}
+    for package in (coursekit, coursegrader):
+        root = pathlib.Path(package.__file__).resolve().parent
+        code.update({f"{package.__name__}/{p.relative_to(root).as_posix()}": p.read_bytes()
+                     for p in sorted([*root.rglob("*.py"), *root.rglob("*.json")])})
+    return f"{coursegrader.__version__}+{_digest(code)[:16]}"
 
 
 def submission_key(submission: SubmissionFiles, bundle: LessonBundle) -> str:
