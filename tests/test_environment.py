@@ -1,10 +1,10 @@
 """pyproject.toml, environment.yml and coursekit's own pins agree; mismatches are reported."""
 import re
+import tomllib
 import warnings
 from importlib import metadata
 
 import pytest
-import tomllib
 
 from coursekit import _versions
 

@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from coursegrader.reference import rosenbrock as functions
 from coursegrader.grading import Case, Exercise, check, evaluate, get_exercise, grade, register, unregister
+from coursegrader.reference import rosenbrock as functions
 
 
 @pytest.fixture

@@ -285,7 +285,8 @@ def test_reports_say_what_happened(graded):
     assert "called sys.exit()" in cell_text(course, "exits", "rosenbrock_grad_grade")
     assert "MemoryError" in cell_text(course, "noise", "torch_grad_grade")
     assert "calls coursegrader.reference.rosenbrock.rosenbrock" in cell_text(course, "delegates", "rosenbrock_grade")
-    assert "calls coursegrader.reference.gradients.forward_difference" in cell_text(course, "delegates", "forward_difference_grade")
+    assert "calls coursegrader.reference.gradients.forward_difference" in cell_text(course, "delegates",
+                                                                                    "forward_difference_grade")
     for grade_id in ("rosenbrock_grade", "torch_grad_grade", "forward_difference_grade"):
         assert "changed the grading. The verified score counts" in cell_text(course, "patches", grade_id)
     for grade_id in ("gradient_check_grade", "torch_grad_grade"):

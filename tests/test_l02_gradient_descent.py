@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from coursegrader.reference.descent import gradient_descent, max_stable_lr
-from coursekit.functions import quadratic_grad
-from coursegrader.reference.rosenbrock import rosenbrock, rosenbrock_grad
 from coursegrader.grading import evaluate
+from coursegrader.reference.descent import gradient_descent, max_stable_lr
+from coursegrader.reference.rosenbrock import rosenbrock, rosenbrock_grad
 from coursegrader.reference.schedules import exponential_decay, step_decay, time_based_decay
+from coursekit.functions import quadratic_grad
 
 X0 = np.array([2.0, 2.0])
 
@@ -170,8 +170,8 @@ def test_a_wrong_schedule_is_caught_and_named():
 import re  # noqa: E402 (appended block)
 
 from coursegrader.reference.critical_points import classify_critical_point  # noqa: E402
-from coursekit.check.runners import RAISED  # noqa: E402
 from coursegrader.reference.schedules import warmup_cosine  # noqa: E402
+from coursekit.check.runners import RAISED  # noqa: E402
 
 
 @pytest.mark.parametrize("lr0, total, min_lr", [(1.0, 50, 0.0), (0.3, 17, 0.01), (2e-3, 200, 1e-5), (0.1, 1, 0.05)])

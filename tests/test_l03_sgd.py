@@ -9,9 +9,15 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from coursekit.datasets import blobs, linear_regression
 from coursegrader.grading import evaluate
-from coursegrader.reference.sgd import linear_regression_grad, minibatches, mse_loss, sgd_linear_regression, train_one_epoch
+from coursegrader.reference.sgd import (
+    linear_regression_grad,
+    minibatches,
+    mse_loss,
+    sgd_linear_regression,
+    train_one_epoch,
+)
+from coursekit.datasets import blobs, linear_regression
 
 
 def test_minibatches_cover_every_sample_once_in_the_permuted_order():

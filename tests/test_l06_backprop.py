@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from coursegrader.reference.gradients import gradient_check
 from coursegrader.grading import evaluate
+from coursegrader.reference.gradients import gradient_check
 from coursegrader.reference.layers import (
     linear_backward,
     linear_forward,

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from coursegrader.reference.batchnorm import batchnorm_backward, batchnorm_forward
 from coursegrader.grading import evaluate
+from coursegrader.reference.batchnorm import batchnorm_backward, batchnorm_forward
 
 ATOL, RTOL = 1e-10, 1e-8
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 from nbgrader.api import Gradebook
 
-from tools.editions import tool_env
+from tools.course import tool_env
 
 # nbgrader's own add_submission trips SQLAlchemy autoflush notes while it builds the submission
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")

@@ -15,7 +15,6 @@ from nbgrader.utils import compute_checksum
 from coursegrader.grading import get_exercise
 from coursegrader.grading.autograde import CapOutputs, SafeDeduplicateIds, SafeOverwriteCells, VerifyGrades
 from coursegrader.grading.autograde.provisioner import PROVISIONER_NAME, SandboxKernelSpecManager
-from coursekit.check.collect import collect
 from coursegrader.grading.protocol import (
     MIME,
     cell_id,
@@ -26,6 +25,7 @@ from coursegrader.grading.protocol import (
     nbgrader_meta,
     payload_output,
 )
+from coursekit.check.collect import collect
 
 
 def rosenbrock(x, a=1.0, b=1.0):

@@ -1,4 +1,5 @@
-"""Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity, tools.similarity)."""
+"""Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity and
+tools.similarity)."""
 import inspect
 import textwrap
 

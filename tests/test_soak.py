@@ -80,7 +80,7 @@ def soak(lesson: str, repeats: int) -> dict:
     holds = []
 
     def on_cell_executed(cell, cell_index, execute_reply):
-        seen = dt.datetime.now(dt.timezone.utc)
+        seen = dt.datetime.now(dt.UTC)
         timing = cell.metadata.get("execution", {})
         if "iopub.status.idle" not in timing:
             raise Held(f"{lesson} cell {cell_index}: the client never saw the kernel's idle status")

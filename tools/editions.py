@@ -57,10 +57,3 @@ def reading_edition(nb) -> nbformat.NotebookNode:
 def graded_cells(nb) -> dict[str, float]:
     """``{grade_id: points}`` of the autograded test cells."""
     return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if is_grade_cell(c)}
-
-
-def tool_env() -> dict:
-    """See :func:`tools.course.tool_env` (kept here for existing imports)."""
-    from tools.course import tool_env as env
-
-    return env()

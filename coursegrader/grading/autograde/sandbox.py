@@ -5,8 +5,8 @@ Inside the sandbox the kernel sees the whole filesystem read-only, except:
 - its working folder (the submission's ``autograded/<student>/<lesson>/``), writable;
 - ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``$HOME``: empty, private, thrown away afterwards;
 - the course directory (the gradebook, ``source/``, ``submitted/``, other students' work) is
-  hidden behind an empty directory; only the Python environment and the course packages (``coursekit``, ``coursegrader``)
-  are mounted back, read-only, if they live inside it.
+  hidden behind an empty directory; only the Python environment and the course packages
+  (``coursekit``, ``coursegrader``) are mounted back, read-only, if they live inside it.
 
 It has no network (a new network namespace with only a loopback that is down) and talks to
 nbgrader over Unix sockets in a private folder. Its address space is capped

@@ -83,9 +83,11 @@ def preload() -> dict[str, Any]:
     import nbgrader.apps  # noqa: F401 - imported once per worker, not per submission
     import torch  # noqa: F401
 
-    import coursegrader.exercises  # noqa: F401
     import coursegrader.grading.autograde  # noqa: F401
     from coursegrader.grading.autograde import sandbox
+    from coursegrader.grading.registry import all_exercises
+
+    all_exercises()  # every exercise module, through the registry (grading never names one)
 
     scrub_environment()
     try:  # torch sets TORCHINDUCTOR_CACHE_DIR here the first time its optimizer stack loads (while the first
