@@ -43,16 +43,19 @@ def test_points_per_lesson_in_range():
         assert 10 <= points <= 30, (lesson, points)  # the spec: 10 to 30 points a lesson
 
 
-def test_a_lookup_imports_its_own_lessons_catalogue_only():
-    """A lesson's kernel looks its exercises up by name: it imports that lesson's catalogue (and
-    what it needs), not every lesson before it; lesson 06's needs no torch. A name no catalogue
-    spells out still falls back to loading every catalogue (and the error lists them all)."""
+def test_a_lookup_imports_its_own_exercise_module_only():
+    """A lesson's kernel looks its exercises up by name: it imports the module named after the
+    exercise (and what that needs: its lesson's shared helpers, not torch for rosenbrock), not every
+    lesson's. A name no module is named after falls back to loading every module (and the error
+    lists every exercise)."""
     import subprocess
     import sys
 
     probe = ("import sys\nfrom coursegrader.grading import get_exercise\n"
-             "get_exercise('linear_forward')\n"
-             "print(sorted(m for m in sys.modules if m.startswith('coursegrader.exercises.')), 'torch' in sys.modules)\n"
-             "try:\n    get_exercise('no_such_exercise')\nexcept KeyError as e:\n    print('rosenbrock' in str(e))\n")
+             "get_exercise('rosenbrock')\n"
+             "print(sorted(m for m in sys.modules if m.startswith('coursegrader.exercises.')))\n"
+             "print('torch' in sys.modules)\n"
+             "try:\n    get_exercise('no_such_exercise')\nexcept KeyError as e:\n    print('yogi_step' in str(e))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out == ["['coursegrader.exercises.l06_backprop'] False", "True"]
+    assert out == ["['coursegrader.exercises.l01_gradients', 'coursegrader.exercises.l01_gradients._shared', "
+                   "'coursegrader.exercises.l01_gradients.rosenbrock']", "False", "True"]

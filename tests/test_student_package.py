@@ -43,7 +43,8 @@ def student_env(tmp_path_factory):
                                        capture_output=True, text=True, check=True).stdout.strip())
     (site / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     # built from a copy: a build in place would leave build/ and *.egg-info in the repository's coursekit/
-    shutil.copytree(ROOT / "coursekit", root / "src", ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    shutil.copytree(ROOT / "coursekit", root / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
     build = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(root / "src")],
                            capture_output=True, text=True, cwd=root)
     assert build.returncode == 0, build.stderr[-3000:]
