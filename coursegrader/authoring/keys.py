@@ -2,8 +2,6 @@
 computed from the references and catalogues."""
 from __future__ import annotations
 
-import pathlib
-
 from coursekit.check import store
 from coursekit.check.tasks import all_tasks
 
@@ -26,8 +24,3 @@ def lesson_keys(lesson: str) -> dict[str, dict]:
 def lessons() -> list[str]:
     """The lessons that have tasks in the student package."""
     return sorted({t.lesson for t in all_tasks()})
-
-
-def write_keys(folder: pathlib.Path = store.FOLDER) -> list[pathlib.Path]:
-    """Write every lesson's stored keys; returns the files written."""
-    return [store.write(lesson, lesson_keys(lesson), folder) for lesson in lessons()]

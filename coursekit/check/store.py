@@ -94,13 +94,10 @@ def encode_key(task: Task, cases: Sequence[Case], key: AnswerKey) -> dict:
     return {"cases": entries, "messages": dict(sorted(key.messages.items()))}
 
 
-def write(lesson: str, entries: Mapping[str, dict], folder: pathlib.Path = FOLDER) -> pathlib.Path:
-    """Write a lesson's stored keys (sorted, one value per line: readable diffs)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{lesson}.json"
+def dumps(lesson: str, entries: Mapping[str, dict]) -> str:
+    """A lesson's stored-keys file (tasks sorted, one value per line: readable diffs)."""
     data = {"format": FORMAT, "lesson": lesson, "tasks": dict(sorted(entries.items()))}
-    target.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    return target
+    return json.dumps(data, indent=1) + "\n"
 
 
 _loaded: dict[str, dict] = {}
