@@ -21,7 +21,7 @@ check_python = $(if $(filter ok,$(PYTHON_FOUND)),,$(error $(PYTHON_PROBLEM)))
 # are CPU builds already). Override with TORCH_INDEX=<another index URL> (a CUDA build, e.g. .../whl/cu128),
 # TORCH_INDEX=<a folder of wheels>, or TORCH_INDEX= (empty: the plain pin from your default index).
 UNAME       := $(shell uname -s 2>/dev/null)
-TORCH_PIN   := $(shell sed -n 's/^ *"\(torch==[^"]*\)",.*/\1/p' pyproject.toml)
+TORCH_PIN   := $(shell sed -n 's/^ *"\(torch==[^"]*\)",.*/\1/p' coursekit/pyproject.toml)
 TORCH_INDEX ?= $(if $(filter Linux,$(UNAME)),https://download.pytorch.org/whl/cpu)
 # Is the index reachable? At most ~5 s (a thread, so a hanging DNS lookup cannot stall the install).
 TORCH_PROBE = $(BIN)/python -c 'import sys, threading, urllib.request as u; ok = []; t = threading.Thread(target=lambda: ok.append(u.urlopen(sys.argv[1].rstrip("/") + "/torch/", timeout=3)), daemon=True); t.start(); t.join(5); sys.exit(0 if ok else 1)' "$(TORCH_INDEX)" 2>/dev/null

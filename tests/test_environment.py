@@ -1,4 +1,5 @@
-"""pyproject.toml, environment.yml and coursekit's own pins agree; mismatches are reported."""
+"""The two packages' pyproject.toml files, environment.yml and the packages' own pins agree;
+mismatches are reported."""
 import re
 import tomllib
 import warnings
@@ -6,15 +7,25 @@ from importlib import metadata
 
 import pytest
 
+from coursegrader import _versions as grader_versions
 from coursekit import _versions
 
 from conftest import ROOT
 
+STUDENT = ROOT / "coursekit" / "pyproject.toml"
+
+
+def _deps(path):
+    return tomllib.loads(path.read_text())["project"]["dependencies"]
+
 
 def _pyproject_pins():
+    """Every third-party pin of both packages (the student's, the instructor's and its dev extra)."""
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    deps = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["dev"]
-    return dict(re.fullmatch(r"([A-Za-z0-9_.-]+)==([0-9.]+)", d).groups() for d in deps)
+    deps = _deps(STUDENT) + data["project"]["dependencies"] + data["project"]["optional-dependencies"]["dev"]
+    pins = dict(re.fullmatch(r"([A-Za-z0-9_.-]+)==([0-9.]+)", d).groups() for d in deps)
+    pins.pop("coursekit")
+    return pins
 
 
 def _environment_pins():
@@ -27,10 +38,17 @@ def _environment_pins():
 
 
 def test_every_runtime_dependency_is_pinned_exactly():
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    for dep in data["project"]["dependencies"]:
+    for dep in _deps(STUDENT) + _deps(ROOT / "pyproject.toml"):
         assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9.]+", dep), f"{dep} is not an exact pin"
-    assert "torch==2.13.0" in data["project"]["dependencies"]
+    assert "torch==2.13.0" in _deps(STUDENT)
+    version = tomllib.loads(STUDENT.read_text())["project"]["version"]
+    assert f"coursekit=={version}" in _deps(ROOT / "pyproject.toml"), "the grader depends on this student package"
+
+
+def test_the_student_package_needs_only_what_a_kernel_needs():
+    """torch, numpy, matplotlib, ipywidgets, the kernel and a progress bar; nothing of grading."""
+    assert {d.split("==")[0] for d in _deps(STUDENT)} == {"torch", "numpy", "matplotlib", "ipywidgets", "ipykernel",
+                                                           "tqdm"}
 
 
 def test_environment_yml_agrees_with_pyproject():
@@ -39,12 +57,14 @@ def test_environment_yml_agrees_with_pyproject():
 
 def test_coursekit_pins_agree_with_pyproject():
     py = _pyproject_pins()
-    for name, version in _versions.PINNED.items():
+    for name, version in {**_versions.PINNED, **grader_versions.PINNED}.items():
         assert py[name] == version, name
+    assert set(_versions.PINNED) == {d.split("==")[0] for d in _deps(STUDENT)}
 
 
 def test_installed_versions_match_the_pins():
     assert _versions.mismatches() == {}
+    assert _versions.mismatches(grader_versions.PINNED) == {}
 
 
 def test_mismatch_warns_clearly(monkeypatch):

@@ -25,7 +25,10 @@ from conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 REQUIRES_PYTHON = SpecifierSet(PYPROJECT["project"]["requires-python"])
-PINS = PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["dev"]
+STUDENT = tomllib.loads((ROOT / "coursekit" / "pyproject.toml").read_text())
+# every third-party pin of both packages (the grader's own dependency on coursekit is this repository)
+PINS = [d for d in STUDENT["project"]["dependencies"] + PYPROJECT["project"]["dependencies"]
+        + PYPROJECT["project"]["optional-dependencies"]["dev"] if not d.startswith("coursekit==")]
 TORCH_PIN = next(p for p in PINS if p.startswith("torch=="))
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 TESTED = [c.rsplit(" :: ", 1)[1] for c in PYPROJECT["project"]["classifiers"]
@@ -36,8 +39,9 @@ TESTED = [c.rsplit(" :: ", 1)[1] for c in PYPROJECT["project"]["classifiers"]
 
 @pytest.fixture
 def course_copy(tmp_path):
-    """The Makefile and pyproject.toml alone in a temporary folder: no .venv, nothing installed."""
-    for name in ("Makefile", "pyproject.toml"):
+    """The Makefile and the two pyproject.toml files alone in a temporary folder: no .venv, nothing installed."""
+    for name in ("Makefile", "pyproject.toml", "coursekit/pyproject.toml"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
 
@@ -198,7 +202,8 @@ def test_unsupported_python_is_refused_in_one_line_before_anything_happens(cours
     assert f"needs Python {minimum} or newer but {path} is Python {full}" in lines[0]
     assert f"install Python {minimum} or newer (tested: {' '.join(TESTED)})" in lines[0]
     assert f"PYTHON=python{TESTED[-1]}" in lines[0]
-    assert sorted(p.name for p in course_copy.iterdir()) == ["Makefile", "pyproject.toml"]
+    assert sorted(p.name for p in course_copy.iterdir()) == ["Makefile", "coursekit", "pyproject.toml"]
+    assert sorted(p.name for p in (course_copy / "coursekit").iterdir()) == ["pyproject.toml"]
 
 
 def test_missing_python_is_refused_in_one_line(course_copy):
