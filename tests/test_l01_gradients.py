@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from coursegrader.reference.rosenbrock import rosenbrock, rosenbrock_grad
-from coursegrader.reference.gradients import central_difference, forward_difference, gradient_check, torch_grad
 from coursegrader.grading import evaluate
+from coursegrader.reference.gradients import central_difference, forward_difference, gradient_check, torch_grad
+from coursegrader.reference.rosenbrock import rosenbrock, rosenbrock_grad
 
 rng = np.random.default_rng(0)
 POINTS = [np.array([2.0, 2.0]), np.array([-1.2, 1.0]), np.array([1.0, 1.0])] + list(rng.uniform(-3, 3, (5, 2)))
