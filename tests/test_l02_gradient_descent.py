@@ -1,15 +1,18 @@
 """Lesson 02: gradient descent equals torch.optim.SGD in float64, the seed results, schedules equal
 torch's lr schedulers, the stability limit, and correct variants earn full marks."""
 import math
+import re
 
 import numpy as np
 import pytest
 import torch
 
 from coursegrader.grading import evaluate
+from coursegrader.reference.critical_points import classify_critical_point
 from coursegrader.reference.descent import gradient_descent, max_stable_lr
 from coursegrader.reference.rosenbrock import rosenbrock, rosenbrock_grad
-from coursegrader.reference.schedules import exponential_decay, step_decay, time_based_decay
+from coursegrader.reference.schedules import exponential_decay, step_decay, time_based_decay, warmup_cosine
+from coursekit.check.task import raised
 from coursekit.functions import quadratic_grad
 
 X0 = np.array([2.0, 2.0])
@@ -167,13 +170,6 @@ def test_a_wrong_schedule_is_caught_and_named():
 
 # --- warmup_cosine and classify_critical_point -------------------------------------
 
-import re  # noqa: E402 (appended block)
-
-from coursegrader.reference.critical_points import classify_critical_point  # noqa: E402
-from coursegrader.reference.schedules import warmup_cosine  # noqa: E402
-from coursekit.check.runners import RAISED  # noqa: E402
-
-
 @pytest.mark.parametrize("lr0, total, min_lr", [(1.0, 50, 0.0), (0.3, 17, 0.01), (2e-3, 200, 1e-5), (0.1, 1, 0.05)])
 def test_warmup_cosine_without_warmup_equals_torch_cosine_annealing(lr0, total, min_lr):
     """CosineAnnealingLR(T_max=total, eta_min=min_lr) read from the optimizer's param_groups at every
@@ -315,6 +311,6 @@ def test_bad_input_cases_need_a_value_error():
     ev = evaluate("warmup_cosine", no_checks)
     failed = [r for r in ev.results if not r.passed]
     assert failed and all(r.case.label.startswith("bad input") for r in failed)
-    assert all(r.expected == RAISED for r in failed)
+    assert all(r.expected == raised(ValueError) for r in failed)
     assert any("instead of raising ValueError" in str(r.received) for r in failed)
     assert 0 < ev.score < ev.points

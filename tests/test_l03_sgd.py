@@ -1,6 +1,7 @@
 """Lesson 03: minibatches, MSE and its gradient equal torch in float64; SGD on linear regression equals
 a torch loop with the same batch order; train_one_epoch equals a manual loop from the same weights;
 correct variants earn full marks."""
+import re
 import statistics
 
 import numpy as np
@@ -11,12 +12,14 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from coursegrader.grading import evaluate
 from coursegrader.reference.sgd import (
+    gradient_noise,
     linear_regression_grad,
     minibatches,
     mse_loss,
     sgd_linear_regression,
     train_one_epoch,
 )
+from coursekit.check.tasks.l03_sgd import PlainSGD
 from coursekit.datasets import blobs, linear_regression
 
 
@@ -201,8 +204,6 @@ def test_delegating_to_torch_earns_nothing():
 
 
 def test_the_graders_plain_sgd_is_torch_sgd():
-    from coursegrader.exercises.l03_sgd import PlainSGD
-
     for momentum in (0.0, 0.9):
         model, loader, loss_fn, opt = _setup(4, momentum=momentum)
         twin, twin_loader, _, _ = _setup(4)
@@ -216,11 +217,6 @@ def test_the_graders_plain_sgd_is_torch_sgd():
 
 
 # --- gradient_noise ------------------------------------------------------------------
-
-import re  # noqa: E402 (appended block)
-
-from coursegrader.reference.sgd import gradient_noise  # noqa: E402
-
 
 def _noise_problem(n=30, d=3, seed=0):
     X, y, w_true, b_true = linear_regression(n=n, d=d, noise=0.5, seed=seed)

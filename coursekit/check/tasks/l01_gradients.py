@@ -48,7 +48,9 @@ def sin_square(x):
 def _fd_visible():
     return [Case("f=exp(x0) sin(x1), x=(0.5, 1)", (exp_sin, np.array([0.5, 1.0]))),
             Case("f=sum(sin(x) x^2), x=(0.5, -1, 2)", (sin_square, np.array([0.5, -1.0, 2.0]))),
-            Case("f=exp(x0) sin(x1), x=(-1, 0.5), eps=1e-2", (exp_sin, np.array([-1.0, 0.5])), {"eps": 1e-2})]
+            Case("f=exp(x0) sin(x1), x=(-1, 0.5), eps=1e-2", (exp_sin, np.array([-1.0, 0.5])), {"eps": 1e-2}),
+            Case("f=sum(sin(x) x^2), x a (2, 2) matrix, eps=1e-3",
+                 (sin_square, np.array([[0.5, -1.0], [2.0, 0.3]])), {"eps": 1e-3})]
 
 
 FD_TOL = dict(atol=1e-9, rtol=1e-7)  # same formula, different arithmetic order: round-off only
@@ -87,7 +89,9 @@ def _gc_visible():
             Case("exp(x0) sin(x1) with a gradient that forgets to differentiate sin, at (0.5, 1)",
                  (exp_sin, exp_sin_grad_no_chain, np.array([0.5, 1.0]))),
             Case("quadratic with a gradient 1% too large at (1, -2), eps=1e-3",
-                 (quad, quad_grad_off, np.array([1.0, -2.0])), {"eps": 1e-3})]
+                 (quad, quad_grad_off, np.array([1.0, -2.0])), {"eps": 1e-3}),
+            Case("quadratic with its right gradient at its minimum (0, 0): both gradients vanish",
+                 (quad, quad_grad, np.zeros(2)))]
 
 
 GRADIENT_CHECK = Task(name="gradient_check", lesson=LESSON, parameters=("f", "grad_f", "x", "eps"),
@@ -106,9 +110,16 @@ def t_logsumexp(t):
     return torch.logsumexp(t, dim=0)
 
 
+def t_sin_square(t):
+    """f(t) = sum(sin(t) t^2), written with torch operations (any shape)."""
+    import torch
+    return (torch.sin(t) * t ** 2).sum()
+
+
 def _tg_visible():
     return [Case("f=sum(x^3) + x0 x1 in torch, x=(-1.2, 1)", (t_cubes, np.array([-1.2, 1.0]))),
-            Case("f=logsumexp, x=(0.1, 0.2, 0.3)", (t_logsumexp, np.array([0.1, 0.2, 0.3])))]
+            Case("f=logsumexp, x=(0.1, 0.2, 0.3)", (t_logsumexp, np.array([0.1, 0.2, 0.3]))),
+            Case("f=sum(sin(X) X^2) in torch, X a (2, 2) matrix", (t_sin_square, np.array([[0.5, -1.0], [2.0, 0.3]])))]
 
 
 TORCH_GRAD = Task(name="torch_grad", lesson=LESSON, parameters=("f", "x"), visible=_tg_visible)
