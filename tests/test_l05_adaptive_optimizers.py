@@ -248,8 +248,15 @@ def test_vectorised_sweep_equals_one_run_per_learning_rate():
     def scalar_only_sgd(params, grad, state, *, lr):
         return params - float(lr) * grad, state  # float() rejects an array lr: the sweep falls back to one run per lr
 
+    def rosenbrock_b100(x):  # the lesson writes these out in a cell: points (2,) or stacks (k, 2)
+        return (1 - x[..., 0]) ** 2 + 100 * (x[..., 1] - x[..., 0] ** 2) ** 2
+
+    def rosenbrock_b100_grad(x):
+        inner = x[..., 1] - x[..., 0] ** 2
+        return np.stack([-2 * (1 - x[..., 0]) - 400 * x[..., 0] * inner, 200 * inner], axis=-1)
+
     lrs = np.array([1e-3, 3e-2, 0.3, 30.0])  # SGD: 1e-3 stays finite on both problems, 30 blows up on both
-    for problem in (rosenbrock_problem(n_steps=80), sparse_problem(n_steps=80)):
+    for problem in (rosenbrock_problem(rosenbrock_b100, rosenbrock_b100_grad, n_steps=80), sparse_problem(n_steps=80)):
         for step in (adam_step, adagrad_step, yogi_step, scalar_only_sgd):
             paths = sweep_paths(step, problem, lrs)
             assert paths.shape == (81, lrs.size, problem.x0.size)
