@@ -59,3 +59,20 @@ def test_a_lookup_imports_its_own_exercise_module_only():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["['coursegrader.exercises.l01_gradients', 'coursegrader.exercises.l01_gradients._shared', "
                    "'coursegrader.exercises.l01_gradients.rosenbrock']", "False", "True"]
+
+
+def test_a_lookup_of_a_layer_needs_no_torch():
+    """A lesson's kernel looks its exercises up by name: it imports the module of that exercise (and
+    what it needs), not every lesson before it; lesson 06's needs no torch. Finding the module
+    imports the lesson packages' ``__init__`` (nothing registered there). A name no module spells
+    out still falls back to loading every catalogue (and the error lists them all)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom coursegrader.grading import get_exercise\n"
+             "get_exercise('linear_forward')\n"
+             "print(sorted(m for m, mod in sys.modules.items() if m.startswith('coursegrader.exercises.')\n"
+             "             and not hasattr(mod, '__path__')), 'torch' in sys.modules)\n"
+             "try:\n    get_exercise('no_such_exercise')\nexcept KeyError as e:\n    print('rosenbrock' in str(e))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["['coursegrader.exercises.l06_backprop.linear_forward'] False", "True"]

@@ -353,6 +353,18 @@ def test_a_backward_whose_forward_raises_gets_the_course_cache():
     assert ev.score == ev.points
 
 
+def test_in_a_students_check_a_backward_whose_forward_raises_says_finish_the_forward():
+    from coursekit.check.visible import evaluate as visible_evaluate
+    ns = {}
+    exec("import numpy as np\n"
+         "def linear_forward(x, W, b):\n    raise NotImplementedError\n"
+         "def linear_backward(dout, cache):\n    x, W, b = cache\n"
+         "    return dout @ W.T, x.T @ dout, dout.sum(axis=0)\n", ns)
+    ev = visible_evaluate("linear_backward", ns["linear_backward"])
+    assert ev.score == 0
+    assert all("finish linear_forward first" in r.problem and "NotImplementedError" in r.problem for r in ev.results)
+
+
 def test_a_backward_that_changes_its_cache_in_place_is_still_caught():
     from coursegrader.grading import evaluate
     ns = {}
@@ -362,3 +374,26 @@ def test_a_backward_that_changes_its_cache_in_place_is_still_caught():
          "    return -dout @ W.T, x.T @ dout, dout.sum(axis=0)\n", ns)
     ev = evaluate("linear_backward", ns["linear_backward"])
     assert ev.score == 0 and all("in place" in r.problem for r in ev.results)
+
+
+# --- the student's visible check (coursekit.check, answers stored when the course is built) -----
+
+def _visible_tasks():
+    from coursekit.check.tasks import all_tasks
+    return [t for t in all_tasks() if t.lesson == "06_backprop"]
+
+
+@pytest.mark.parametrize("task", _visible_tasks(), ids=lambda t: t.name)
+def test_the_students_check_passes_the_answer_and_catches_and_names_every_catalogued_mistake(task):
+    """Each visible check, run as a student's kernel runs it (stored answers, no reference), gives
+    the reference every case and catches every catalogued mistake on at least one case, naming it."""
+    from coursegrader.grading import get_exercise
+    from coursekit.check.visible import evaluate as visible_evaluate
+
+    ex = get_exercise(task.name)
+    ev = visible_evaluate(task.name, ex.reference)
+    assert ev.score == len(ev.results), [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    for mistake in ex.mistakes:
+        ev = visible_evaluate(task.name, mistake.fn)
+        assert ev.score < len(ev.results), f"{mistake.name} passes every visible case"
+        assert ev.likely_mistake == mistake.name, (mistake.name, ev.likely_mistake)

@@ -152,12 +152,48 @@ def test_correct_variants_get_full_marks(name, fn):
     assert ev.score == ev.points, failed
 
 
-def test_backward_reports_a_broken_forward():
+def test_backward_with_a_broken_forward_says_finish_the_forward_in_the_students_check():
+    from coursekit.check.visible import evaluate as visible_evaluate
+
     namespace = _student()
     exec("def batchnorm_forward(*args, **kwargs):\n    raise NotImplementedError()", namespace)
-    ev = evaluate("batchnorm_backward", namespace["batchnorm_backward"], hidden=False)
+    ev = visible_evaluate("batchnorm_backward", namespace["batchnorm_backward"])
     assert ev.score == 0
-    assert all("Finish batchnorm_forward first" in r.problem for r in ev.results)
+    assert all("ForwardFirst" in r.problem and "finish batchnorm_forward first" in r.problem for r in ev.results)
+
+
+DICT_CACHE_BACKWARD = """
+import numpy as np
+
+def batchnorm_forward(*args, **kwargs):
+    raise NotImplementedError()
+
+def batchnorm_backward(dout, cache):
+    # written for the course's cache (the reference forward's dict)
+    x_hat, gamma, s = cache["x_hat"], cache["gamma"], cache["inv_std"]
+    dgamma, dbeta = (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+    g = dout * gamma
+    if not cache["training"]:
+        return g * s, dgamma, dbeta
+    return s * (g - g.mean(axis=0) - x_hat * (g * x_hat).mean(axis=0)), dgamma, dbeta
+"""
+
+
+def test_while_grading_a_backward_whose_forward_is_broken_gets_the_reference_cache():
+    namespace = {}
+    exec(DICT_CACHE_BACKWARD, namespace)
+    for hidden in (False, True):
+        ev = evaluate("batchnorm_backward", namespace["batchnorm_backward"], hidden=hidden)
+        assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+
+
+def test_a_forward_that_returns_a_pair_is_named_in_the_students_check():
+    from coursekit.check.visible import evaluate as visible_evaluate
+
+    namespace = _student()
+    exec("def batchnorm_forward(x, gamma, beta, state, **kw):\n    return x, None\n", namespace)
+    ev = visible_evaluate("batchnorm_backward", namespace["batchnorm_backward"])
+    assert all("returned a tuple, not a triple (out, cache, state)" in r.problem for r in ev.results)
 
 
 def test_delegating_to_torch_earns_nothing():
@@ -338,11 +374,16 @@ def test_layernorm_written_another_way_gets_full_marks(name):
     assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
 
 
-def test_layernorm_backward_uses_the_cache_of_the_forward_beside_it():
+def test_layernorm_backward_with_a_broken_forward_says_finish_the_forward_in_the_students_check():
+    from coursekit.check.visible import evaluate as visible_evaluate
+
     namespace = _ln_student()
     exec("def layernorm_forward(*args, **kwargs):\n    raise NotImplementedError()", namespace)
-    ev = evaluate("layernorm_backward", namespace["layernorm_backward"], hidden=False)
-    assert ev.score == 0 and all("Finish layernorm_forward first" in r.problem for r in ev.results)
+    ev = visible_evaluate("layernorm_backward", namespace["layernorm_backward"])
+    assert ev.score == 0 and all("finish layernorm_forward first" in r.problem for r in ev.results)
+    # while grading, the same backward gets the reference's cache, a dict its tuple unpacking cannot read
+    graded = evaluate("layernorm_backward", namespace["layernorm_backward"])
+    assert graded.score == 0 and not any("finish layernorm_forward first" in r.problem for r in graded.results)
 
 
 def test_layernorm_delegating_to_torch_earns_nothing():
@@ -353,3 +394,26 @@ def test_layernorm_delegating_to_torch_earns_nothing():
 
     ev = evaluate("layernorm_forward", via_torch)
     assert ev.score == 0 and ev.delegated
+
+
+# --- the student's visible check (coursekit.check, answers stored when the course is built) -----
+
+def _visible_tasks():
+    from coursekit.check.tasks import all_tasks
+    return [t for t in all_tasks() if t.lesson == "07_batchnorm"]
+
+
+@pytest.mark.parametrize("task", _visible_tasks(), ids=lambda t: t.name)
+def test_the_students_check_passes_the_answer_and_catches_and_names_every_catalogued_mistake(task):
+    """Each visible check, run as a student's kernel runs it (stored answers, no reference), gives
+    the reference every case and catches every catalogued mistake on at least one case, naming it."""
+    from coursegrader.grading import get_exercise
+    from coursekit.check.visible import evaluate as visible_evaluate
+
+    ex = get_exercise(task.name)
+    ev = visible_evaluate(task.name, ex.reference)
+    assert ev.score == len(ev.results), [(r.case.label, r.problem) for r in ev.results if not r.passed]
+    for mistake in ex.mistakes:
+        ev = visible_evaluate(task.name, mistake.fn)
+        assert ev.score < len(ev.results), f"{mistake.name} passes every visible case"
+        assert ev.likely_mistake == mistake.name, (mistake.name, ev.likely_mistake)

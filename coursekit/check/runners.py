@@ -64,13 +64,18 @@ class ForwardFirst(RuntimeError):
     """A backward cannot be checked because its own forward does not work yet."""
 
 
-def own_cache(fn: Callable, forward_name: str, reference_forward: Callable | None, *inputs: Any) -> Any:
+def own_cache(fn: Callable, forward_name: str, reference_forward: Callable | None, *inputs: Any,
+              keywords: dict | None = None, results: tuple[str, ...] = ("out", "cache")) -> Any:
     """The cache a layer's backward ``fn`` is graded with (spec section 2: a backward is graded with
     the cache its own forward made): what the function called ``forward_name`` defined beside
     ``fn`` (in its module or notebook) returns as ``(out, cache)`` on ``inputs``, so any cache
     layout works.
 
-    When there is no such function, or it raises, or it does not return a pair: the reference
+    ``keywords``: keyword arguments the forward is called with too (BatchNorm's ``training=``,
+    ``eps=``). ``results``: the names of what the forward returns, ``cache`` among them (BatchNorm's
+    forward returns ``(out, cache, state)``).
+
+    When there is no such function, or it raises, or it does not return that tuple: the reference
     forward's cache where the grader has one (``reference_forward``: an unfinished forward does not
     sink a finished backward); in a student's kernel, which has none, :class:`ForwardFirst` saying
     to finish the forward first.
@@ -78,18 +83,21 @@ def own_cache(fn: Callable, forward_name: str, reference_forward: Callable | Non
     The forward gets the case's own input objects: a cache that holds them is checked for
     in-place changes like any input.
     """
+    keywords = dict(keywords or {})
+    at = results.index("cache")
     forward = getattr(fn, "__globals__", {}).get(forward_name)
     problem = f"there is no function {forward_name} beside it"
     if callable(forward) and forward is not reference_forward:
         try:
-            made = forward(*inputs)
+            made = forward(*inputs, **keywords)
         except Exception as exc:  # noqa: BLE001 - the forward is graded on its own; its errors cost nothing here
             made, problem = None, f"{forward_name} raised {type(exc).__name__}: {exc}"
-        if isinstance(made, tuple) and len(made) == 2:
-            return made[1]
+        if isinstance(made, tuple) and len(made) == len(results):
+            return made[at]
         if made is not None:
-            problem = f"{forward_name} returned a {type(made).__name__}, not a pair (out, cache)"
+            kind = {2: "a pair", 3: "a triple"}.get(len(results), f"a tuple of {len(results)}")
+            problem = f"{forward_name} returned a {type(made).__name__}, not {kind} ({', '.join(results)})"
     if reference_forward is None:
         raise ForwardFirst(f"{getattr(fn, '__name__', 'the backward')} is checked with the cache of your own "
                            f"{forward_name}, but {problem}: finish {forward_name} first")
-    return reference_forward(*inputs)[1]
+    return reference_forward(*inputs, **keywords)[at]
