@@ -9,11 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from coursekit import activations as A
-from coursekit.diagnostics import layer_outputs
-from coursegrader.reference.diagnostics import layer_grad_norms
 from coursegrader.grading import evaluate
+from coursegrader.reference import activations as A
+from coursegrader.reference.diagnostics import layer_grad_norms
 from coursegrader.reference.init import he_normal
+from coursekit.diagnostics import layer_outputs
 
 ATOL, RTOL = 1e-10, 1e-8
 X = np.concatenate([[0.0, -0.0, 1e-300, -1e-300, 1e-12, -1e-12, 1e3, -1e3, 710.0, -710.0, 745.0, -745.0, 40.0, -40.0],

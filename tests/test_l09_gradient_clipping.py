@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from coursegrader.reference.clipping import clip_by_norm, clip_by_value
 from coursegrader.grading import evaluate
+from coursegrader.reference.clipping import clip_by_norm, clip_by_value
 
 from helpers import clone
 

@@ -8,10 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from coursekit.datasets import blobs
 from coursegrader.grading import evaluate
-from coursekit.transfer import accuracy, leaves, mlp, related_task, train_classifier
 from coursegrader.reference.transfer import freeze, greedy_layerwise_pretrain, transfer_model
+from coursekit.datasets import blobs
+from coursekit.transfer import accuracy, leaves, mlp, related_task, train_classifier
 
 from helpers import clone
 
