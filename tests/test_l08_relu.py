@@ -10,9 +10,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursegrader.grading import evaluate
+from coursegrader.reference import activations as A
 from coursegrader.reference.diagnostics import layer_grad_norms
 from coursegrader.reference.init import he_normal
-from coursekit import activations as A
 from coursekit.diagnostics import layer_outputs
 
 ATOL, RTOL = 1e-10, 1e-8
