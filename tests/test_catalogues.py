@@ -46,8 +46,9 @@ def test_points_per_lesson_in_range():
 def test_a_lookup_imports_its_own_exercise_module_only():
     """A lesson's kernel looks its exercises up by name: it imports the module named after the
     exercise (and what that needs: its lesson's shared helpers, not torch for rosenbrock), not every
-    lesson's (walking the packages imports each lesson package's ``__init__``, where nothing is). A name no module is named after falls back to loading every module (and the error
-    lists every exercise)."""
+    lesson's (walking the packages imports each lesson package's ``__init__``, where nothing is). A
+    name no module is named after falls back to loading every module (and the error lists every
+    exercise)."""
     import subprocess
     import sys
 
@@ -58,8 +59,8 @@ def test_a_lookup_imports_its_own_exercise_module_only():
              "print('torch' in sys.modules)\n"
              "try:\n    get_exercise('no_such_exercise')\nexcept KeyError as e:\n    print('yogi_step' in str(e))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out == ["['coursegrader.exercises.l01_gradients._shared', 'coursegrader.exercises.l01_gradients.rosenbrock']",
-                   "False", "True"]
+    assert out == ["['coursegrader.exercises.l01_gradients._shared', "
+                   "'coursegrader.exercises.l01_gradients.rosenbrock']", "False", "True"]
 
 
 def test_a_lookup_of_a_layer_needs_no_torch():
