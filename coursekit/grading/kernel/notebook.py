@@ -1,6 +1,7 @@
 """``check`` (visible, raises) and ``grade`` (hidden, partial credit): what a lesson's cells call."""
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,22 @@ from ..verdict.judge import expected_value
 from ..verdict.report import case_text, notes_text, report
 from ..verdict.score import Evaluation, score
 from .collect import collect
+from .followon import check_failed
 from .publish import publish
+
+WIDTH = 80  # nbgrader validate cuts every line of an error at 87 characters, its indent included
+
+
+class CheckFailed(AssertionError):
+    """A visible check that failed. Shown as its message alone, each line wrapped to ``WIDTH``
+    (IPython's ``_render_traceback_``): no harness frames, no file paths, no hint cut mid-word."""
+
+    def _render_traceback_(self) -> list[str]:
+        lines = []
+        for i, line in enumerate(f"AssertionError: {self}".splitlines()):
+            indent = line[:len(line) - len(line.lstrip())] + ("    " if i else "  ")
+            lines += textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]
+        return lines
 
 
 def _run(ex: Exercise, fn: Callable[..., Any], cases: list[Case]) -> tuple[list, list[RawResult]]:
@@ -30,12 +46,14 @@ def evaluate(name: str, fn: Callable[..., Any], *, hidden: bool = True) -> Evalu
 
 
 def check(name: str, fn: Callable[..., Any]) -> None:
-    """The visible test: a few fixed cases. Raises ``AssertionError`` describing the first failure."""
+    """The visible test: a few fixed cases. Raises ``AssertionError`` (:class:`CheckFailed`) describing the
+    first failure."""
     __tracebackhide__ = True  # IPython and pytest: the student sees the message, not the harness's frames
     ev = evaluate(name, fn, hidden=False)
     for r in ev.results:
         if not r.passed:
-            raise AssertionError(f"{name}: visible check failed\n" + case_text(ev.exercise, r, verbose=True))
+            check_failed(name, fn)
+            raise CheckFailed(f"{name}: visible check failed\n" + case_text(ev.exercise, r, verbose=True))
     print(f"✓ {name}: {len(ev.results)} visible checks passed. "
           f"More cases (other settings, random inputs, edge cases) are graded later.")
     for line in notes_text(ev.notes):
