@@ -29,7 +29,7 @@ import nbformat
 
 from coursekit.grading import get_exercise
 from coursekit.grading.protocol import grade_calls, is_grade_cell, verdicts_of
-from tools.course import gradebook
+from tools.course import gradebook, unknown_lesson
 from tools.editions import ROOT
 
 
@@ -220,6 +220,8 @@ def main(argv=None) -> int:
     parser.add_argument("--course", type=pathlib.Path, default=ROOT, help="the nbgrader course directory")
     parser.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's db_url)")
     args = parser.parse_args(argv)
+    if unknown_lesson(args.course, args.lesson):
+        parser.error(unknown_lesson(args.course, args.lesson))
     try:
         page = write(args.course, args.lesson, args.db)
     except Exception as exc:  # noqa: BLE001 - one clear line for the instructor instead of a traceback

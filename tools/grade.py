@@ -40,7 +40,7 @@ from coursekit.grading.cluster import (
     record,
     submission_key,
 )
-from tools.course import gradebook, run_nbgrader, settings
+from tools.course import CONFIG_FILE, gradebook, run_nbgrader, settings, unknown_lesson
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 KEYS = pathlib.Path("autograded") / ".coursekit-keys"  # under the course: lesson/student -> key of what was recorded
@@ -142,6 +142,30 @@ def _recorded_score(course: pathlib.Path, db_url: str, lesson: str, student: str
         return None
 
 
+def apply_late_penalty(course: pathlib.Path, lesson: str, student: str, db_url: str) -> float:
+    """nbgrader's own ``AssignLatePenalties``, with the course's configuration (``LateSubmissionPlugin``'s
+    ``penalty_method``, or your ``AssignLatePenalties.plugin_class``), run on the course's gradebook for
+    each notebook of a recorded submission, as serial ``nbgrader autograde`` runs it: the workers grade
+    in a scratch gradebook that knows neither the lesson's due date nor the student's extension.
+    Returns the submission's total penalty."""
+    import logging
+
+    import nbformat
+    from nbgrader.preprocessors import AssignLatePenalties
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(course)).load_config()
+    quiet = logging.getLogger("coursekit.late")
+    quiet.propagate = False
+    with gradebook(course, db_url) as gb:
+        names = [nb.name for nb in gb.find_submission(lesson, student).notebooks]
+    for name in names:
+        resources = {"nbgrader": {"notebook": name, "assignment": lesson, "student": student, "db_url": db_url}}
+        AssignLatePenalties(config=config, log=quiet).preprocess(nbformat.v4.new_notebook(), resources)
+    with gradebook(course, db_url) as gb:
+        return float(gb.find_submission(lesson, student).late_submission_penalty or 0.0)
+
+
 class _Cluster:
     """A Dask client on ``scheduler`` (an address), or on an embedded LocalCluster."""
 
@@ -219,8 +243,10 @@ def grade(lesson: str, students: list[str] | None = None, scheduler: str | None 
         key = submission_key(files, bundle)
         if not force and _recorded_key(course, lesson, student, db_url) == key:
             score = _recorded_score(course, db_url, lesson, student)
-            if score is not None:
-                results[student] = SubmissionResult(student, "skipped", score, most, "already graded, unchanged")
+            if score is not None:  # the due date or an extension may have changed since: penalty again
+                penalty = apply_late_penalty(course, lesson, student, db_url)
+                results[student] = SubmissionResult(student, "skipped", score, most, "already graded, unchanged"
+                                                    + (f"; late submission penalty {penalty:g}" if penalty else ""))
                 continue
         todo.append((files, key))
 
@@ -300,13 +326,20 @@ def _keep(course, lesson, db_url, course_id, out: dict, most: float, attempts: i
                   file=sys.stderr)
 
     record(db_url, course_id, lesson, student, out["rows"], attempts=attempts, wait=wait, on_retry=retrying)
+    try:
+        penalty = apply_late_penalty(course, lesson, student, db_url)
+        late = f"late submission penalty {penalty:g}" if penalty else ""
+    except Exception as exc:  # noqa: BLE001 - said in the row; no key is kept, so the next run grades it again
+        penalty, late = None, f"the late penalty could not be applied ({type(exc).__name__}: {exc}): run again"
+    reason = "; ".join(r for r in (out["reason"], late) if r)
     _write_folder(course / "autograded" / student / lesson, out["autograded"])
     if out["feedback"]:
         _write_folder(course / "feedback" / student / lesson, out["feedback"])
-    key_file = _key_file(course, lesson, student)
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(f"{out['key']}\n{db_url}\n")
-    return SubmissionResult(student, out["status"], _score(out["rows"]), most, out["reason"], out["seconds"],
+    if penalty is not None:
+        key_file = _key_file(course, lesson, student)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(f"{out['key']}\n{db_url}\n")
+    return SubmissionResult(student, out["status"], _score(out["rows"]), most, reason, out["seconds"],
                             out["worker"], out.get("timings"))
 
 
@@ -351,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("which lesson? e.g. make grade LESSON=01_gradients")
     course = pathlib.Path(args.course) if args.course else (
         pathlib.Path.cwd() if (pathlib.Path.cwd() / "nbgrader_config.py").exists() else ROOT)
+    if unknown_lesson(course, args.lesson):
+        parser.error(unknown_lesson(course, args.lesson))
     start = time.perf_counter()
     try:
         results = grade(args.lesson, args.student, args.scheduler, args.db, course=course, workers=args.workers,
