@@ -27,7 +27,7 @@ from coursekit.grading.autograde import (
                                     SelfContainedFeedback,
                                     VerifyGrades,
 )
-from coursekit.grading.autograde.feedback import template_settings as feedback_template_settings
+from coursekit.grading.autograde.feedback import FeedbackExporter
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -66,5 +66,4 @@ c.Execute.timeout = 60
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor, SelfContainedFeedback]
 c.SelfContainedFeedback.enabled = True  # nbconvert preprocessors are off unless enabled
 # nbgrader's feedback template without its MathJax script (a page loads nothing), summary naming the exercises
-for key, value in feedback_template_settings().items():
-    setattr(c.HTMLExporter, key, value)
+c.GenerateFeedback.exporter_class = FeedbackExporter

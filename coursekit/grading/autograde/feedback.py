@@ -3,8 +3,8 @@
 nbgrader's feedback template loads MathJax from a CDN in a synchronous ``<script>``: offline the
 lesson's math shows as raw LaTeX, and on a network that hangs instead of refusing the page takes half a
 minute to appear. :class:`SelfContainedFeedback` (wired into ``GenerateFeedback.preprocessors`` in
-``nbgrader_config.py``) and the ``coursekit_feedback`` template (:data:`TEMPLATE_SETTINGS`) make the page
-self-contained:
+``nbgrader_config.py``) and :class:`FeedbackExporter` (``GenerateFeedback.exporter_class``) make the
+page self-contained:
 
 - the math of every markdown cell and of every claim line (``coursekit.claims``) is rendered to MathML
   when the page is written (``latex2mathml``; browsers draw MathML natively, with no script and no
@@ -22,7 +22,9 @@ import os
 import re
 
 from latex2mathml.converter import convert
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
+from traitlets import default, validate
 
 from coursekit.claims import METADATA_KEY
 from coursekit.grading.protocol import split_cell_id
@@ -37,15 +39,31 @@ div.claim { font-family: monospace; white-space: pre-wrap; padding: 0.2em 0; }
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
 
-def template_settings() -> dict:
-    """``HTMLExporter`` settings for ``GenerateFeedback``: this course's template (a child of nbgrader's
-    feedback template) found before nbgrader's own."""
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback exporter (``HTMLExporter`` with nbgrader's ``feedback`` template), with this
+    course's ``templates/feedback`` folder searched first: its ``mathjax.html.j2`` writes no script, and
+    its ``coursekit_feedback.html.j2`` (the template file) extends nbgrader's ``index.html.j2``.
+    ``c.GenerateFeedback.exporter_class`` selects it, so nbgrader's other pages (Formgrader's manual
+    grading, which also uses an ``HTMLExporter``) keep their own templates; nbgrader's formgrader forces
+    the template name ``feedback``, which this folder's name matches."""
+
+    @default("template_file")
+    def _coursekit_template_file(self):
+        return "coursekit_feedback.html.j2"
+
+    @default("extra_template_basedirs")
+    def _coursekit_basedirs(self):
+        return [TEMPLATES, _nbgrader_templates(), os.getcwd()]
+
+    @validate("extra_template_basedirs")
+    def _coursekit_first(self, proposal):  # nbgrader's GenerateFeedback sets its own folder in the config
+        return [TEMPLATES] + [d for d in proposal["value"] if d != TEMPLATES]
+
+
+def _nbgrader_templates() -> str:
     import nbgrader
 
-    nbgrader_templates = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader",
-                                      "templates")
-    return {"template_name": "coursekit_feedback", "template_file": "coursekit_feedback.html.j2",
-            "extra_template_basedirs": [TEMPLATES, nbgrader_templates]}
+    return os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
 
 
 # $$...$$ first, then $...$ (not escaped, not empty, may wrap onto the next line but not across a blank
