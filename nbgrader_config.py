@@ -27,6 +27,7 @@ from coursegrader.grading.autograde import (
                                     SelfContainedFeedback,
                                     VerifyGrades,
 )
+from coursegrader.grading.autograde.feedback import FeedbackExporter
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
@@ -64,3 +65,5 @@ c.Execute.timeout = 60
 # SelfContainedFeedback: math rendered to MathML at build time and figures fitted, so the page reads offline.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor, SelfContainedFeedback]
 c.SelfContainedFeedback.enabled = True  # nbconvert preprocessors are off unless enabled
+# nbgrader's feedback template without its MathJax script (a page loads nothing), summary naming the exercises
+c.GenerateFeedback.exporter_class = FeedbackExporter

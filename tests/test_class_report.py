@@ -11,6 +11,7 @@ import os
 import time
 
 import nbformat
+import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
@@ -27,6 +28,8 @@ def _make_class(course, plan):
     """plan: student -> {exercise: function}; every other exercise gets the reference (full marks)."""
     (course / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text())
     source = nbformat.read(source_path(LESSON), as_version=4)
+    (course / "source" / LESSON).mkdir(parents=True)
+    nbformat.write(source, course / "source" / LESSON / f"{LESSON}.ipynb")
     grade_cells = [c for c in source.cells if is_grade_cell(c)]
     records_of = {}
     for student, planted in plan.items():
@@ -95,9 +98,30 @@ def test_mistakes_ranked_by_students_with_the_catalogues_words(tmp_path):
     assert counts[first.name] >= 3 and counts[second.name] >= 1 and counts[first.name] > counts[second.name]
     assert text.index(first.name) < text.index(second.name), "ranked by how many students made each"
     assert first.message.split("(")[0][:40].replace("&", "&amp;") in text or first.message[:30] in text
-    assert "No catalogued mistake seen" in text  # the other exercises: everyone right
+    assert "Everyone earned full marks." in text  # the other exercises
     assert (page.parent / "scores.png").stat().st_size > 1000 and (page.parent / "exercises.png").exists()
     assert data.totals["s04"] == data.max_score and data.totals["s00"] < data.max_score
+
+
+def _own_wrong_adam(params, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+    """A wrong Adam no catalogue entry describes: sign descent."""
+    return params - lr * np.sign(grad), {"step": state.get("step", 0) + 1, "exp_avg": grad, "exp_avg_sq": grad * grad}
+
+
+def test_lost_points_no_catalogued_mistake_explains_are_counted_and_exercises_in_lesson_order(tmp_path):
+    """Before, a wrong answer outside the catalogue was not counted at all: the page said "No catalogued
+    mistake seen" while students had lost points; and the exercises came in alphabetical order."""
+    _make_class(tmp_path, {"s0": {"adam_step": _own_wrong_adam}, "s1": {"adam_step": _own_wrong_adam}, "s2": {}})
+    data = class_report.collect(tmp_path, LESSON)
+    adam = data.exercises["adam_step"]
+    assert adam.unexplained == ["s0", "s1"] and adam.scores["s0"] < adam.points
+    text = class_report.write(tmp_path, LESSON).read_text()
+    section = text[text.index(">adam_step <"):text.index("</table>", text.index(">adam_step <"))]
+    assert "lost points, no known mistake" in section and "s0, s1" in section
+    assert "No catalogued mistake seen" not in text
+    order = class_report.lesson_order(tmp_path, LESSON)
+    assert list(data.exercises) == order and order != sorted(order), "the lesson's order, not the alphabet's"
+    assert [text.index(f">{n} <") for n in order] == sorted(text.index(f">{n} <") for n in order)
 
 
 def test_one_student_and_the_page_in_a_browser(tmp_path):

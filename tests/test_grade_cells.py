@@ -49,6 +49,20 @@ def test_sync_rewrites_a_stale_grade_cell_and_is_idempotent():
     assert sync(nb) == [] and differences(nb) == []
 
 
+def test_sync_keeps_the_exercise_statement_in_step_with_the_points():
+    """Before, a points change left the statement saying the old points ("Exercise 1 (2 points)")."""
+    nb = nbformat.read(source_path(LESSONS[0]), as_version=4)
+    cell = next(c for c in nb.cells if is_grade_cell(c))
+    points = cell.metadata["nbgrader"]["points"]
+    statement = next(c for c in reversed(nb.cells[:nb.cells.index(cell)]) if "points)" in c.source)
+    assert f"({points} points)" in statement.source
+    statement.source = statement.source.replace(f"({points} points)", f"({points + 1} points)")
+    assert differences(nb) == [f"{nbgrader_meta(cell)['grade_id']}: its exercise's statement says {points + 1} "
+                               f"points, the registry {points}"]
+    assert sync(nb) == [nbgrader_meta(cell)["grade_id"]] and f"({points} points)" in statement.source
+    assert sync(nb) == [] and differences(nb) == []
+
+
 def test_the_authoring_helper_builds_grade_cells_from_the_registry():
     from tools.nbcells import exercise, exercise_group, notebook
 

@@ -6,10 +6,13 @@ another by `python -m tools.grade --workers 2` (two Dask worker processes, the c
 writer); every gradebook row (submission, notebook, grade, comment) and every grade cell's report
 must be the same, with no database lock errors, a progress bar showing done/total and failures,
 and a summary table also written as CSV. Regrading one student (--force) changes nothing; a run
-started again skips every submission already graded.
+started again skips every submission already graded. The lesson has a due date and bob hands in a
+day late, with nbgrader's "zero" penalty: his late penalty must be what serial autograde records
+(before, the workers' scratch gradebook knew no due date and `make grade` recorded no penalty).
 """
 from __future__ import annotations
 
+import datetime
 import shutil
 import subprocess
 import sys
@@ -17,7 +20,7 @@ import sys
 import nbformat
 import pytest
 
-from tools.course import tool_env
+from tools.course import gradebook, tool_env
 
 from conftest import ROOT, nbgrader
 from gradingkit import LESSON, POINTS, Submission, cell_text, gradebook_rows, make_course, scores
@@ -28,8 +31,13 @@ SIGN_SLIP = ("def rosenbrock_grad(x, a=1.0, b=1.0):\n    inner = x[1] - x[0] ** 
 
 
 def _class(course):
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write('\nc.LateSubmissionPlugin.penalty_method = "zero"  # a late submission scores 0\n')
+    with gradebook(course) as gb:
+        gb.update_or_create_assignment(LESSON, duedate=datetime.datetime(2026, 1, 10, 12, 0))
     Submission(course).write(course, "ada")
     Submission(course).solve("forward_difference", WRONG_FD).solve("rosenbrock_grad", SIGN_SLIP).write(course, "bob")
+    (course / "submitted" / "bob" / LESSON / "timestamp.txt").write_text("2026-01-11 12:00:00 UTC")  # a day late
     blank = Submission(course)
     blank.nb = nbformat.read(course / "release" / LESSON / f"{LESSON}.ipynb", as_version=4)
     blank.write(course, "cyd")
@@ -89,6 +97,8 @@ def test_gradebook_identical_to_serial_nbgrader(two_runs):
     assert all(v == 0 for v in scores(parallel, "cyd").values())
     assert scores(parallel, "dee")["central_difference_grade"] < 3  # a wrong answer behind a patched np.abs
     assert 0 < sum(scores(parallel, "bob").values()) < sum(POINTS.values())
+    penalties = {s: rows[(s, LESSON)][1] for s in ("ada", "bob")}
+    assert penalties["bob"] == sum(scores(parallel, "bob").values()) and not penalties["ada"], penalties
 
 
 def test_reports_identical_to_serial_nbgrader(two_runs):

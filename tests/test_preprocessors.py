@@ -1,15 +1,16 @@
-"""The nbgrader preprocessors of coursekit/grading/autograde, each on tiny notebooks built here and
+"""The nbgrader preprocessors of coursegrader/grading/autograde, each on tiny notebooks built here and
 ``preprocess(nb, resources)`` called directly, in nbgrader's own testing style (no kernel, no
 nbgrader command). The sandboxed kernel itself is tested in test_sandbox_kernel.py."""
 from __future__ import annotations
 
 import json
+import logging
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import SaveCells
+from nbgrader.preprocessors import ClearHiddenTests, SaveCells
 from nbgrader.utils import compute_checksum
 
 from coursegrader.grading import get_exercise
@@ -199,6 +200,22 @@ def test_nbgraders_own_method_puts_back_a_grade_cell_right_after_its_solution(co
     del submitted.cells[-1]
     nb, _ = SafeOverwriteCells().preprocess(submitted, _resources(course_db, "plain"))
     assert [nbgrader_meta(c).get("grade_id") for c in nb.cells] == [None, "f_solution", "f_grade"]
+
+
+def test_no_checksum_warning_for_a_grade_cell_as_released_but_one_for_an_edited_one(course_db, caplog):
+    """nbgrader compared every grade cell with the source (hidden tests included) and warned "checksum has
+    changed!" for every grade cell of every honest student (nbgrader issue 1961)."""
+    source = nbformat.from_dict(new_notebook(cells=_exercise_cells("f") + _exercise_cells("g")))
+    assert all("BEGIN HIDDEN TESTS" in c.source for c in source.cells if nbgrader_meta(c).get("grade"))
+    SaveCells().preprocess(source, _resources(course_db, "released"))
+    released, _ = ClearHiddenTests().preprocess(nbformat.from_dict(json.loads(json.dumps(source))), {})
+    edited = next(c for c in released.cells if nbgrader_meta(c).get("grade_id") == "g_grade")
+    edited.source += "\nprint('my own line')"
+    with caplog.at_level(logging.DEBUG):
+        nb, _ = SafeOverwriteCells().preprocess(released, _resources(course_db, "released"))
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "checksum" in r.getMessage()]
+    assert len(warned) == 1 and "g_grade" in warned[0], warned
+    assert [c.source for c in nb.cells] == [c.source for c in source.cells], "restored from the source, as before"
 
 
 # -- the sandbox's kernel spec --------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The grading protocol (coursekit/grading/protocol.py): cell ids, grade-cell sources and the
+"""The grading protocol (coursegrader/grading/protocol.py): cell ids, grade-cell sources and the
 results payload, hostile payloads included. Pure functions: no kernel, no nbgrader command."""
 from __future__ import annotations
 

@@ -1,6 +1,12 @@
-"""Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity and
-tools.similarity)."""
+"""Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity, tools.similarity).
+
+The committed corpus (tests/similarity_corpus, its README says how it is made) measures both sides:
+every disguised copy (renamed, reordered, loop turned into a comprehension, all at once) against its
+original, and every pair of independently written solutions; the figures are in docs/INSTRUCTORS.md."""
 import inspect
+import itertools
+import pathlib
+import re
 import textwrap
 
 import nbformat
@@ -12,7 +18,9 @@ import test_l06_backprop as l06
 from coursegrader.grading import get_exercise
 from coursegrader.reports.similarity import THRESHOLD, normalise, similarity
 from tools import similarity as tool
-from tools.editions import source_path
+from tools.editions import ROOT, source_path
+
+CORPUS = pathlib.Path(__file__).parent / "similarity_corpus"
 
 LESSON = "05_adaptive_optimizers"
 
@@ -117,3 +125,70 @@ def test_command_writes_the_html_report(tmp_path, capsys):
     page = (tmp_path / "reports" / LESSON / "similarity.html").read_text()
     assert "s1 ~ s2" in page and "2 submissions" in page
     assert "skipped" in capsys.readouterr().err
+
+
+def _corpus():
+    """(copies, independent pairs): [(exercise, copy, score)], [(exercise, a, b, score)]."""
+    copies, independent = [], []
+    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+        codes = {f.stem: normalise(f.read_text()) for f in sorted(folder.glob("*.py"))}
+        copies += [(folder.name, n, similarity(c, codes["original"])) for n, c in codes.items()
+                   if n.startswith("copy-")]
+        alone = [n for n in codes if not n.startswith("copy-")]
+        independent += [(folder.name, a, b, similarity(codes[a], codes[b])) for a, b in itertools.combinations(alone, 2)
+                        if {a, b} != {"course-reference", "course-worked"}]  # one pair by the same authors
+    return copies, independent
+
+
+def test_the_corpus_every_disguised_copy_is_flagged_and_no_independent_solution_is():
+    copies, independent = _corpus()
+    kinds = {n for _, n, _ in copies}
+    assert {"copy-renamed", "copy-reordered", "copy-comprehension", "copy-all"} <= kinds and len(copies) >= 25
+    assert len({e for e, *_ in copies}) >= 7 and len(independent) >= 70
+    missed = [(e, n, round(s, 2)) for e, n, s in copies if s < THRESHOLD]
+    false = [(e, a, b, round(s, 2)) for e, a, b, s in independent if s >= THRESHOLD]
+    assert not missed, f"false negatives: {missed}"
+    assert not false, f"false positives: {false}"
+    # renaming (a reassigned argument included) and reordering independent lines change nothing at all
+    assert all(s == 1.0 for _, n, s in copies if n in ("copy-renamed", "copy-reordered"))
+
+
+def test_the_guide_states_the_corpus_figures():
+    copies, independent = _corpus()
+    guide = (ROOT / "docs" / "INSTRUCTORS.md").read_text()
+    comp = [s for _, n, s in copies if n in ("copy-comprehension", "copy-all") and s < 1.0]
+    guide = " ".join(guide.split())
+    stated = re.search(r"(\d+) disguised copies of (\d+) solutions in (\d+) exercises and (\d+) pairs of "
+                       r"independently written solutions", guide)
+    assert stated, "docs/INSTRUCTORS.md gives the corpus figures"
+    assert [int(x) for x in stated.groups()] == [len(copies), len({(e) for e, *_ in copies}),
+                                                  len({e for e, *_ in copies}), len(independent)]
+    assert f"{min(comp):.2f}" in guide and f"{max(s for *_, s in independent):.2f}" in guide
+    assert f"threshold {THRESHOLD:g}" in guide
+
+
+SWAPPED = ("def f(a, b):\n    x = a * 2\n    y = b + 1\n    z = x * y\n    return np.sqrt(z) + x - y\n",
+           "def f(p, q):\n    t = q + 1\n    s = p * 2\n    u = s * t\n    return np.sqrt(u) + s - t\n")
+
+
+def test_swapping_independent_lines_changes_nothing_and_dependent_order_is_kept():
+    a, b = (normalise(s * 4) for s in SWAPPED)
+    assert a.tokens == b.tokens
+    dependent = normalise("def f(a):\n    x = a + 1\n    x = x * 2\n    return x\n")
+    swapped = normalise("def f(a):\n    x = a * 2\n    x = x + 1\n    return x\n")
+    assert dependent.tokens != swapped.tokens, "a statement never moves above one it reads from"
+
+
+def test_a_comprehension_is_compared_as_the_loop_it_stands_for():
+    loop = ("def f(xs, k):\n    out = []\n    for x in xs:\n        if x > k:\n            out.append(np.exp(x) * k)\n"
+            "    return out\n")
+    comp = "def f(values, c):\n    res = [np.exp(v) * c for v in values if v > c]\n    return res\n"
+    assert normalise(loop).tokens == normalise(comp).tokens
+    total = "def f(xs):\n    s = 0\n    for x in xs:\n        s += x * x\n    return s\n"
+    assert normalise(total).tokens == normalise("def f(xs):\n    s = sum(x * x for x in xs)\n    return s\n").tokens
+
+
+def test_one_placeholder_for_every_local_name():
+    code = normalise("def f(a, b):\n    c = np.dot(a, b)\n    return c + len(a)\n")
+    assert set(code.tokens) & {"a", "b", "c"} == set() and "V" in code.tokens
+    assert {"np", "dot", "len"} <= set(code.tokens), "modules, attributes and builtins are kept"

@@ -6,8 +6,10 @@ mistake it matched) and writes ``reports/<lesson>/class_report.html``, one self-
 its figures also as PNG files beside it:
 
 - the distribution of scores per exercise (a histogram for each);
-- for each exercise, the known mistakes the class made, ranked by how many students made each, with
-  the catalogue's explanation: the misconceptions to address in the next lecture.
+- for each exercise, in the lesson's order, the known mistakes the class made, ranked by how many
+  students made each, with the catalogue's explanation: the misconceptions to address in the next
+  lecture; then the students who lost points on cases no catalogued mistake explains ("lost points,
+  no known mistake": answers to read yourself) and those whose code only delegated.
 
 Mistakes are counted from the recorded verdict data, never by reading report text. A student counts
 once per mistake however many cases show it.
@@ -26,8 +28,8 @@ from dataclasses import dataclass, field
 import nbformat
 
 from coursegrader.grading import get_exercise
-from coursegrader.grading.protocol import is_grade_cell, verdicts_of
-from tools.course import gradebook
+from coursegrader.grading.protocol import grade_calls, is_grade_cell, verdicts_of
+from tools.course import gradebook, unknown_lesson
 from tools.editions import ROOT
 
 
@@ -37,6 +39,8 @@ class ExerciseSummary:
     points: float
     scores: dict = field(default_factory=dict)       # student -> score of this exercise
     mistakes: Counter = field(default_factory=Counter)  # mistake id -> number of students
+    unexplained: list = field(default_factory=list)     # students who failed a case no mistake explains
+    delegated: list = field(default_factory=list)       # students whose code only delegated (0 points)
     unverified: int = 0
 
 
@@ -46,7 +50,7 @@ class ClassData:
     students: list
     totals: dict          # student -> lesson score (gradebook)
     max_score: float
-    exercises: dict       # exercise name -> ExerciseSummary
+    exercises: dict       # exercise name -> ExerciseSummary, in the lesson's order
 
 
 def collect(course: pathlib.Path, lesson: str, db_url: str | None = None) -> ClassData:
@@ -73,7 +77,25 @@ def collect(course: pathlib.Path, lesson: str, db_url: str | None = None) -> Cla
                     ex.unverified += 1
                 made = {c.get("mistake") for c in v.get("cases", []) if c.get("mistake")}
                 ex.mistakes.update(made)
-    return ClassData(lesson, sorted(totals), totals, max_score, exercises)
+                if v.get("delegated"):
+                    ex.delegated.append(student)
+                elif any(not c.get("passed") and not c.get("mistake") for c in v.get("cases", [])):
+                    ex.unexplained.append(student)
+    order = lesson_order(course, lesson)
+    ranked = sorted(exercises, key=lambda n: (order.index(n) if n in order else len(order), n))
+    return ClassData(lesson, sorted(totals), totals, max_score, {n: exercises[n] for n in ranked})
+
+
+def lesson_order(course: pathlib.Path, lesson: str) -> list[str]:
+    """The exercises in the order the lesson's source notebook grades them."""
+    path = course / "source" / lesson / f"{lesson}.ipynb"
+    if not path.exists():
+        return []
+    names = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if is_grade_cell(cell):
+            names += [n for n, _ in grade_calls(cell.source) if n not in names]
+    return names
 
 
 def explanation(exercise: str, mistake: str) -> str:
@@ -110,7 +132,7 @@ def figures(data: ClassData) -> dict[str, bytes]:
     ax.set_ylabel("students")
     out["scores.png"] = _png(fig)
     plt.close(fig)
-    names = sorted(data.exercises)
+    names = list(data.exercises)
     if names:
         cols = min(3, len(names))
         rows = -(-len(names) // cols)
@@ -139,23 +161,38 @@ def render(data: ClassData, pngs: dict[str, bytes]) -> str:
     if "scores.png" in img:
         parts.append(f"<img alt='lesson scores' src='{img['scores.png']}'>")
     parts.append("<h2>What the class misunderstood</h2>"
-                 "<p>For each exercise, the known mistakes students made, most frequent first, with the "
-                 "catalogue's explanation. A student counts once per mistake.</p>")
-    for name in sorted(data.exercises):
-        ex = data.exercises[name]
+                 "<p>For each exercise, in the lesson's order: the known mistakes students made, most frequent "
+                 "first, with the catalogue's explanation; then the students who lost points on cases no catalogued "
+                 "mistake explains (their answers are worth reading) and those whose code only delegated. A student "
+                 "counts once per row.</p>")
+    for name, ex in data.exercises.items():
         full = sum(1 for s in ex.scores.values() if s >= ex.points)
+        lost = len(ex.scores) - full
         parts.append(f"<h3>{html.escape(name)} <small>({ex.points:g} points; full marks: {full} of "
                      f"{len(ex.scores)})</small></h3>")
         if ex.unverified:
             parts.append(f"<p class='warn'>{ex.unverified} submission(s) had no verifiable results.</p>")
-        if not ex.mistakes:
-            parts.append("<p>No catalogued mistake seen.</p>")
+        if not lost:
+            parts.append("<p>Everyone earned full marks.</p>")
             continue
-        rows = "".join(f"<tr><td class='n'>{count}</td><td class='n'>{100 * count / max(len(ex.scores), 1):.0f}%"
-                       f"</td><td><code>{html.escape(m)}</code></td><td>{html.escape(explanation(name, m))}</td></tr>"
-                       for m, count in ex.mistakes.most_common())
+        share = max(len(ex.scores), 1)
+        rows = [(count, f"<code>{html.escape(m)}</code>", html.escape(explanation(name, m)))
+                for m, count in ex.mistakes.most_common()]
+        if ex.unexplained:
+            rows.append((len(ex.unexplained), "<b>lost points, no known mistake</b>",
+                         "failed cases no catalogued mistake explains: read these answers (" +
+                         ", ".join(html.escape(s) for s in ex.unexplained[:12]) +
+                         (", ..." if len(ex.unexplained) > 12 else "") + ")"))
+        if ex.delegated:
+            rows.append((len(ex.delegated), "<b>delegated</b>", "called the course's reference or torch where the "
+                         "exercise is to write it: 0 points (" + ", ".join(html.escape(s) for s in ex.delegated[:12])
+                         + (", ..." if len(ex.delegated) > 12 else "") + ")"))
+        if not ex.mistakes:
+            parts.append(f"<p>{lost} of {len(ex.scores)} lost points; no catalogued mistake seen.</p>")
+        body = "".join(f"<tr><td class='n'>{count}</td><td class='n'>{100 * count / share:.0f}%</td><td>{label}</td>"
+                       f"<td>{words}</td></tr>" for count, label, words in rows)
         parts.append("<table><tr><th>students</th><th>share</th><th>mistake</th><th>what it means</th></tr>"
-                     f"{rows}</table>")
+                     f"{body}</table>")
     if "exercises.png" in img:
         parts.append(f"<h2>Scores per exercise</h2><img alt='scores per exercise' src='{img['exercises.png']}'>")
     style = ("body{font-family:sans-serif;max-width:1000px;margin:auto;padding:1em}img{max-width:100%}"
@@ -183,6 +220,8 @@ def main(argv=None) -> int:
     parser.add_argument("--course", type=pathlib.Path, default=ROOT, help="the nbgrader course directory")
     parser.add_argument("--db", default=None, help="gradebook URL (default: nbgrader_config.py's db_url)")
     args = parser.parse_args(argv)
+    if unknown_lesson(args.course, args.lesson):
+        parser.error(unknown_lesson(args.course, args.lesson))
     try:
         page = write(args.course, args.lesson, args.db)
     except Exception as exc:  # noqa: BLE001 - one clear line for the instructor instead of a traceback

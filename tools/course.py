@@ -85,6 +85,17 @@ def run_nbgrader(course: pathlib.Path, *args: str, log_level: str = "WARN", chec
     return proc
 
 
+def unknown_lesson(course: pathlib.Path, lesson: str) -> str | None:
+    """Why ``lesson`` is not a lesson of the course (naming those it has), or None when it is one:
+    a typo in ``make grade LESSON=...`` must stop with the lessons to choose from, not grade nothing."""
+    source = pathlib.Path(course) / "source"
+    known = sorted(p.name for p in source.glob("*") if (p / f"{p.name}.ipynb").exists()) if source.is_dir() else []
+    if lesson in known:
+        return None
+    return (f"no lesson {lesson!r} in {source}: the lessons are {', '.join(known)}" if known
+            else f"no lesson {lesson!r}: {source} holds no lesson (source/<lesson>/<lesson>.ipynb)")
+
+
 def source_solutions(lesson: str) -> dict[str, str]:
     """{solution cell id: the source solution's code, markers removed} of a lesson."""
     source = nbformat.read(source_path(lesson), as_version=4)

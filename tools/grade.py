@@ -40,7 +40,7 @@ from coursegrader.grading.cluster import (
     record,
     submission_key,
 )
-from tools.course import gradebook, run_nbgrader, settings
+from tools.course import CONFIG_FILE, gradebook, run_nbgrader, settings, unknown_lesson
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 KEYS = pathlib.Path("autograded") / ".coursekit-keys"  # under the course: lesson/student -> key of what was recorded
@@ -142,6 +142,46 @@ def _recorded_score(course: pathlib.Path, db_url: str, lesson: str, student: str
         return None
 
 
+class LatePenalties:
+    """nbgrader's own ``AssignLatePenalties``, with the course's configuration (``LateSubmissionPlugin``'s
+    ``penalty_method``, or your ``AssignLatePenalties.plugin_class``), run on the course's gradebook for
+    each notebook of a recorded submission, as serial ``nbgrader autograde`` runs it: the workers grade
+    in a scratch gradebook that knows neither the lesson's due date nor the student's extension. A
+    lesson without a due date has no late submission: nothing is run."""
+
+    def __init__(self, course: pathlib.Path, lesson: str, db_url: str):
+        from nbgrader.api import MissingEntry
+        from traitlets.config.loader import PyFileConfigLoader
+
+        self.course, self.lesson, self.db_url = course, lesson, db_url
+        try:
+            with gradebook(course, db_url) as gb:
+                self.due = gb.find_assignment(lesson).duedate
+        except MissingEntry:
+            self.due = None
+        self.config = PyFileConfigLoader(CONFIG_FILE, path=str(course)).load_config() if self.due else None
+
+    def __call__(self, student: str) -> float:
+        """Apply the penalty to ``student``'s recorded submission; return it (0 when on time)."""
+        if self.due is None:
+            return 0.0
+        import logging
+
+        import nbformat
+        from nbgrader.preprocessors import AssignLatePenalties
+
+        quiet = logging.getLogger("coursekit.late")
+        quiet.propagate = False
+        with gradebook(self.course, self.db_url) as gb:
+            names = [nb.name for nb in gb.find_submission(self.lesson, student).notebooks]
+        for name in names:
+            resources = {"nbgrader": {"notebook": name, "assignment": self.lesson, "student": student,
+                                      "db_url": self.db_url}}
+            AssignLatePenalties(config=self.config, log=quiet).preprocess(nbformat.v4.new_notebook(), resources)
+        with gradebook(self.course, self.db_url) as gb:
+            return float(gb.find_submission(self.lesson, student).late_submission_penalty or 0.0)
+
+
 class _Cluster:
     """A Dask client on ``scheduler`` (an address), or on an embedded LocalCluster."""
 
@@ -206,6 +246,7 @@ def grade(lesson: str, students: list[str] | None = None, scheduler: str | None 
         print(f"no submissions of {lesson} in {course / 'submitted'}", file=sys.stderr)
         return []
     _ensure_assignment(course, lesson, db_url)
+    late = LatePenalties(course, lesson, db_url)
     bundle = LessonBundle.from_course(course, lesson)
     most = _max_score(bundle)
     results: dict[str, SubmissionResult] = {}
@@ -219,8 +260,10 @@ def grade(lesson: str, students: list[str] | None = None, scheduler: str | None 
         key = submission_key(files, bundle)
         if not force and _recorded_key(course, lesson, student, db_url) == key:
             score = _recorded_score(course, db_url, lesson, student)
-            if score is not None:
-                results[student] = SubmissionResult(student, "skipped", score, most, "already graded, unchanged")
+            if score is not None:  # the due date or an extension may have changed since: penalty again
+                penalty = late(student)
+                results[student] = SubmissionResult(student, "skipped", score, most, "already graded, unchanged"
+                                                    + (f"; late submission penalty {penalty:g}" if penalty else ""))
                 continue
         todo.append((files, key))
 
@@ -237,7 +280,7 @@ def grade(lesson: str, students: list[str] | None = None, scheduler: str | None 
     if todo:
         _run(course, lesson, bundle, todo, results, counts, bar, scheduler=scheduler, workers=workers,
              db_url=db_url, course_id=course_id, sandbox=sandbox, time_limit=time_limit, feedback=feedback,
-             options=options, most=most, quiet=not progress, db_attempts=db_attempts, db_wait=db_wait)
+             options=options, most=most, quiet=not progress, db_attempts=db_attempts, db_wait=db_wait, late=late)
     bar.close()
     ordered = [results[s] for s in students]
     write_csv(ordered, pathlib.Path(csv_path) if csv_path else course / f"grades-{lesson}.csv")
@@ -245,7 +288,7 @@ def grade(lesson: str, students: list[str] | None = None, scheduler: str | None 
 
 
 def _run(course, lesson, bundle, todo, results, counts, bar, *, scheduler, workers, db_url, course_id, sandbox,
-         time_limit, feedback, options, most, quiet, db_attempts, db_wait) -> None:
+         time_limit, feedback, options, most, quiet, db_attempts, db_wait, late) -> None:
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -275,7 +318,7 @@ def _run(course, lesson, bundle, todo, results, counts, bar, *, scheduler, worke
             except Exception as exc:  # noqa: BLE001 - the task's own error, reported in the row
                 results[student] = SubmissionResult(student, "failed", None, most, f"{type(exc).__name__}: {exc}")
             else:
-                results[student] = _keep(course, lesson, db_url, course_id, out, most, db_attempts, db_wait, bar)
+                results[student] = _keep(course, lesson, db_url, course_id, out, most, db_attempts, db_wait, bar, late)
             status = results[student].status
             counts["graded" if status in ("graded", "timed out") else "failed"] += 1
             bar.update(1)
@@ -289,7 +332,7 @@ def _run(course, lesson, bundle, todo, results, counts, bar, *, scheduler, worke
 
 
 def _keep(course, lesson, db_url, course_id, out: dict, most: float, attempts: int, wait: float,
-          bar) -> SubmissionResult:
+          bar, late: LatePenalties) -> SubmissionResult:
     """Record a worker's result: gradebook first (one transaction), then the files, then the key."""
     student = out["student"]
     if out["status"] == "failed":
@@ -300,13 +343,20 @@ def _keep(course, lesson, db_url, course_id, out: dict, most: float, attempts: i
                   file=sys.stderr)
 
     record(db_url, course_id, lesson, student, out["rows"], attempts=attempts, wait=wait, on_retry=retrying)
+    try:
+        penalty = late(student)
+        said = f"late submission penalty {penalty:g}" if penalty else ""
+    except Exception as exc:  # noqa: BLE001 - said in the row; no key is kept, so the next run grades it again
+        penalty, said = None, f"the late penalty could not be applied ({type(exc).__name__}: {exc}): run again"
+    reason = "; ".join(r for r in (out["reason"], said) if r)
     _write_folder(course / "autograded" / student / lesson, out["autograded"])
     if out["feedback"]:
         _write_folder(course / "feedback" / student / lesson, out["feedback"])
-    key_file = _key_file(course, lesson, student)
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(f"{out['key']}\n{db_url}\n")
-    return SubmissionResult(student, out["status"], _score(out["rows"]), most, out["reason"], out["seconds"],
+    if penalty is not None:
+        key_file = _key_file(course, lesson, student)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(f"{out['key']}\n{db_url}\n")
+    return SubmissionResult(student, out["status"], _score(out["rows"]), most, reason, out["seconds"],
                             out["worker"], out.get("timings"))
 
 
@@ -351,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("which lesson? e.g. make grade LESSON=01_gradients")
     course = pathlib.Path(args.course) if args.course else (
         pathlib.Path.cwd() if (pathlib.Path.cwd() / "nbgrader_config.py").exists() else ROOT)
+    if unknown_lesson(course, args.lesson):
+        parser.error(unknown_lesson(course, args.lesson))
     start = time.perf_counter()
     try:
         results = grade(args.lesson, args.student, args.scheduler, args.db, course=course, workers=args.workers,

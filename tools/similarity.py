@@ -22,7 +22,8 @@ import nbformat
 
 from coursegrader.grading import all_exercises
 from coursegrader.reports.similarity import THRESHOLD, Code, matched_lines, normalise, similarity
-from tools.editions import ROOT, nbgrader_meta, solution_code, source_path
+from tools.course import unknown_lesson
+from tools.editions import ROOT, nbgrader_meta, solution_code
 
 WORKED = "worked solution"
 REFERENCE = "coursekit reference"
@@ -153,8 +154,8 @@ def main(argv=None) -> int:
     parser.add_argument("--course", type=pathlib.Path, default=ROOT, help="the nbgrader course directory")
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     args = parser.parse_args(argv)
-    if not source_path(args.lesson).exists() and not (args.course / "source" / args.lesson).exists():
-        parser.error(f"no lesson {args.lesson!r} in {args.course / 'source'}")
+    if unknown_lesson(args.course, args.lesson):
+        parser.error(unknown_lesson(args.course, args.lesson))
     submissions, worked = load(args.course, args.lesson)
     reports = analyse(args.lesson, submissions, worked, args.threshold)
     out = args.course / "reports" / args.lesson / "similarity.html"

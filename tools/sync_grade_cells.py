@@ -5,15 +5,18 @@
 Every grade cell of a source notebook names the registry entries it grades
 (``grade("<key>", <function>)``, see :mod:`coursegrader.grading.protocol`). This rewrites each grade
 cell's source and its nbgrader metadata (``points``, the sum of its entries' points) from the
-registry (keeping the wording of its first comment line, with its "(N points)" set), and nothing
-else in the notebook: the lesson's narrative, solutions and checks are left
-as they are. A notebook is written only when one of its grade cells changed, so running it again
-changes nothing. ``--check`` writes nothing and exits 1 if any grade cell differs (what the test
+registry (keeping the wording of its first comment line, with its "(N points)" set), and the
+"Exercise N (k points)" of the exercise's statement (the markdown between the previous grade cell
+and this one, which states exactly one exercise), and nothing else in the notebook: the rest of the
+lesson's narrative, solutions and checks are left as they are. A notebook is written only when one
+of its grade cells changed, so running it again changes nothing. ``--check`` writes nothing and
+exits 1 if any grade cell differs (what the test
 ``tests/test_grade_cells.py`` asserts without executing any notebook).
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 
@@ -75,13 +78,35 @@ def lesson_points(lesson: str) -> dict[str, float]:
     return {grade_id: float(c.points) for grade_id, c in grade_cells(nb).items()}
 
 
-def differences(nb) -> list[str]:
-    """What differs between a notebook's grade cells and the registry (empty: in sync)."""
-    found = []
+_STATED = re.compile(r"(Exercise \d+[a-z]? \()(\d+(?:\.\d+)?)( points?\))")
+
+
+def _statements(nb):
+    """(grade cell, the markdown cell that states its exercise's points, or None) in order."""
+    statement = None
     for cell in nb.cells:
-        if not is_grade_cell(cell):
-            continue
+        if cell.cell_type == "markdown" and _STATED.search(cell.source):
+            statement = cell
+        elif is_grade_cell(cell):
+            yield cell, statement
+            statement = None
+
+
+def _stated(source: str, points) -> str:
+    """``source`` with its "Exercise N (k points)" saying ``points``."""
+    word = "point" if float(points) == 1 else "points"
+    return _STATED.sub(lambda m: f"{m[1]}{points} {word})", source, count=1)
+
+
+def differences(nb) -> list[str]:
+    """What differs between a notebook's grade cells (and their exercises' statements) and the
+    registry (empty: in sync)."""
+    found = []
+    for cell, statement in _statements(nb):
         want = expected(cell)
+        if statement is not None and _stated(statement.source, want.points) != statement.source:
+            found.append(f"{want.grade_id}: its exercise's statement says "
+                         f"{_STATED.search(statement.source)[2]} points, the registry {want.points}")
         meta = nbgrader_meta(cell)
         if cell.source != want.source:
             found.append(f"{want.grade_id}: source differs")
@@ -92,17 +117,19 @@ def differences(nb) -> list[str]:
 
 
 def sync(nb) -> list[str]:
-    """Rewrite a notebook's grade cells (source, nbgrader metadata) from the registry; returns
-    the ids of the cells changed."""
+    """Rewrite a notebook's grade cells (source, nbgrader metadata) and their exercises' stated points
+    from the registry; returns the ids of the grade cells changed."""
     changed = []
-    for cell in nb.cells:
-        if not is_grade_cell(cell):
-            continue
+    for cell, statement in _statements(nb):
         want = expected(cell)
         meta = cell.metadata["nbgrader"]
-        if cell.source != want.source or any(meta.get(k) != v for k, v in want.metadata.items()):
+        stated = None if statement is None else _stated(statement.source, want.points)
+        if cell.source != want.source or any(meta.get(k) != v for k, v in want.metadata.items()) or \
+                (stated is not None and stated != statement.source):
             cell.source = want.source
             meta.update(want.metadata)
+            if stated is not None:
+                statement.source = stated
             changed.append(want.grade_id)
     return changed
 

@@ -6,13 +6,21 @@ predecessor is a read-only cell (here: the visible check before every hidden tes
 it fails the whole submission with a ``KeyError``. This subclass first puts back the grade cells
 nbgrader cannot place, after the nearest earlier cell of the source notebook still present (or at
 the end), then lets nbgrader's own method put back the rest.
+
+nbgrader also compares each locked cell's checksum with the *source* cell's, which holds the hidden
+tests the student's copy never had: every grade cell of every honest submission logs "Attribute
+'checksum' for cell ... has changed!" (nbgrader issue 1961), drowning the warnings that matter. Here
+that warning is kept for a cell that differs from what was released (the source without its hidden
+tests, removed the way nbgrader's ``ClearHiddenTests`` removes them) and left out otherwise. The
+cell is restored from the source either way, as nbgrader does.
 """
 from __future__ import annotations
 
 import re
 
 import nbformat
-from nbgrader.preprocessors import OverwriteCells
+from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
 from traitlets import Bool
 
 
@@ -30,6 +38,36 @@ class SafeOverwriteCells(OverwriteCells):
     """nbgrader's ``OverwriteCells`` that never fails a submission because a grade cell is missing."""
 
     add_missing_cells = Bool(True, help="Put deleted grade cells back (and grade them).").tag(config=True)
+
+    def _released(self, source: str) -> str:
+        """The source cell as the student received it: its hidden tests removed (ClearHiddenTests' rule)."""
+        hidden = ClearHiddenTests(parent=self)
+        lines, kept, inside = source.split("\n"), [], False
+        for line in lines:
+            if hidden.begin_test_delimeter in line:
+                inside = True
+            elif hidden.end_test_delimeter in line:
+                inside = False
+            elif not inside:
+                kept.append(line)
+        return "\n".join(kept)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        self._as_released = False
+        if grade_id is not None:
+            try:
+                source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id).source
+                self._as_released = cell.source.strip() == self._released(source).strip()
+            except MissingEntry:  # nbgrader reports the missing source cell itself, below
+                pass
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def report_change(self, name, attr, old, new):
+        if attr == "checksum" and getattr(self, "_as_released", False):
+            self.log.debug("Cell %s is as released (its hidden tests were not in the student's copy)", name)
+            return
+        super().report_change(name, attr, old, new)
 
     def add_missing_grade_cells(self, nb, resources):
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
