@@ -1,4 +1,5 @@
-"""Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity, tools.similarity).
+"""Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity,
+tools.similarity).
 
 The committed corpus (tests/similarity_corpus, its README says how it is made) measures both sides:
 every disguised copy (renamed, reordered, loop turned into a comprehension, all at once) against its
