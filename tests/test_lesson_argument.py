@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from tools.editions import ROOT, lessons, tool_env
+from tools.course import tool_env
+from tools.editions import ROOT, lessons
 
 
 @pytest.mark.parametrize("tool", ["tools.grade", "tools.class_report", "tools.similarity"])

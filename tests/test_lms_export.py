@@ -17,7 +17,8 @@ import pytest
 from lmsimport import CanvasStudent, MoodleImportAborted, canvas_import, moodle_import
 from nbgrader.api import Gradebook
 
-from tools.editions import ROOT, tool_env
+from tools.course import tool_env
+from tools.editions import ROOT
 
 # nbgrader's own add_submission trips SQLAlchemy autoflush notes while it builds the submission
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")

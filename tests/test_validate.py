@@ -11,8 +11,8 @@ import pytest
 
 from coursegrader.grading import get_exercise
 from coursekit.check import followon
-from tools.course import filled_release
-from tools.editions import RELEASE, ROOT, nbgrader_meta, tool_env
+from tools.course import filled_release, tool_env
+from tools.editions import RELEASE, ROOT, nbgrader_meta
 
 LESSON = "01_gradients"
 WRONG_ROSENBROCK = '''def rosenbrock(x, a=1.0, b=1.0):

@@ -17,7 +17,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from tools.editions import ROOT, tool_env
+from tools.course import tool_env
+from tools.editions import ROOT
 
 LESSON = "01_gradients"
 ROSTER = [  # id, first, last, lms_user_id
