@@ -115,3 +115,12 @@ def audit(nb, lesson: str):
 
 def read(path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
+
+
+def not_full_sentences(nb) -> list[str]:
+    """The claims whose statement is not a whole sentence of the lesson's text (after
+    :func:`normalise`, a final period aside): a claim must back a sentence a reader reads, not a
+    fragment of one."""
+    whole = {normalise(s).rstrip(".") for cell in nb.cells if cell.cell_type == "markdown"
+             for s in sentences(cell.source)}
+    return [c.statement for c in recorded_claims(nb) if normalise(c.statement).rstrip(".") not in whole]

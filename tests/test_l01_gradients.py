@@ -114,3 +114,12 @@ def test_correct_variants_earn_full_marks(name, fn):
     ev = evaluate(name, fn)
     assert [r.problem for r in ev.results if not r.passed] == []
     assert ev.score == ev.points
+
+
+def test_every_claim_of_the_lesson_is_a_whole_sentence_of_its_text():
+    """A claim backs a sentence a reader reads, word for word: not a fragment of one."""
+    from claimaudit import not_full_sentences, read
+
+    from tools.editions import NOTEBOOKS
+
+    assert not_full_sentences(read(NOTEBOOKS / "01_gradients.ipynb")) == []

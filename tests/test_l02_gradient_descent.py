@@ -314,3 +314,12 @@ def test_bad_input_cases_need_a_value_error():
     assert all(r.expected == raised(ValueError) for r in failed)
     assert any("instead of raising ValueError" in str(r.received) for r in failed)
     assert 0 < ev.score < ev.points
+
+
+def test_every_claim_of_the_lesson_is_a_whole_sentence_of_its_text():
+    """A claim backs a sentence a reader reads, word for word: not a fragment of one."""
+    from claimaudit import not_full_sentences, read
+
+    from tools.editions import NOTEBOOKS
+
+    assert not_full_sentences(read(NOTEBOOKS / "02_gradient_descent.ipynb")) == []

@@ -291,3 +291,12 @@ def gn_loop(w, b, X, y, batch_size, n_draws, rng):
 def test_gradient_noise_written_with_loops_gets_full_marks():
     ev = evaluate("gradient_noise", gn_loop)
     assert ev.score == ev.points, [(r.case.label, r.problem) for r in ev.results if not r.passed]
+
+
+def test_every_claim_of_the_lesson_is_a_whole_sentence_of_its_text():
+    """A claim backs a sentence a reader reads, word for word: not a fragment of one."""
+    from claimaudit import not_full_sentences, read
+
+    from tools.editions import NOTEBOOKS
+
+    assert not_full_sentences(read(NOTEBOOKS / "03_sgd.ipynb")) == []
