@@ -4,6 +4,7 @@ lesson's source notebook. Pure functions, no kernel. (That skipping never change
 submissions graded by nbgrader both ways: tests/test_skip_differential.py.)"""
 from __future__ import annotations
 
+import ast
 import copy
 
 import nbformat
@@ -114,6 +115,60 @@ def test_a_student_who_left_the_demonstrations_alone_skips_what_the_lesson_skips
 
     expected = skipped(source.cells, needed_cells(source.cells, source.cells))
     assert expected and skipped(submission.cells, needed_cells(submission.cells, source.cells)) == expected
+
+
+GLOBAL_SETTINGS = {  # calls that change how later code computes, through a module's state (no name shows it)
+    "set_default_dtype", "set_default_tensor_type", "set_default_device", "use_deterministic_algorithms",
+    "set_flush_denormal", "seterr", "seterrcall", "set_printoptions", "filterwarnings", "simplefilter",
+    "resetwarnings", "seed", "manual_seed", "set_rng_state", "set_grad_enabled", "setattr", "rc", "rc_file",
+}
+# torch.set_num_threads(1) (lessons 07, 09 and 10 call it in a skipped demonstration) is not among them:
+# on grading workers the kernel already has one thread (OMP_NUM_THREADS=1, coursekit.grading.cluster),
+# and elsewhere it only changes how torch splits an operation on more than 32768 elements (its parallel
+# grain). Moving it into those lessons' setup cells would settle even that.
+
+
+def _dotted(node) -> str:
+    """``a.b.c`` for a name or a chain of attributes of a name, else ''."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and _dotted(node.value):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def _top_level_calls(source: str) -> list[str]:
+    """The functions a cell calls while it runs (not inside the functions it defines), by last name,
+    and its assignments to ``rcParams``."""
+    found = []
+    tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()))
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Call) and _dotted(node.func):  # torch.manual_seed(0), not Generator().manual_seed(0)
+            found.append(_dotted(node.func).rsplit(".", 1)[-1])
+        if isinstance(node, (ast.Subscript, ast.Attribute)) and "rcParams" in ast.unparse(node):
+            found.append("rcParams")
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+@pytest.mark.parametrize("lesson", lessons())
+def test_no_skipped_demonstration_changes_a_global_setting_before_a_graded_cell(lesson):
+    """What a skipped cell of the lesson changes through a module (the default dtype, numpy's error
+    handling, warnings filters, a global random seed) no name analysis sees: such a setting belongs in
+    the setup cell, which always runs (docs/AUTHORING.md). Cells after the last graded one may do anything."""
+    nb = nbformat.read(source_path(lesson), as_version=4)
+    needed = needed_cells(nb.cells, nb.cells)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.source.strip() and i not in needed and i < max(needed):
+            calls = {name for name in _top_level_calls(cell.source) if name in GLOBAL_SETTINGS | {"rcParams"}}
+            assert not calls, f"{lesson}: skipped cell {i} changes {calls} before a graded cell"
+    probe = ("torch.set_default_dtype(torch.float64)\ndef f():\n    np.seterr(all='raise')\n"
+             "g = torch.Generator().manual_seed(1)")
+    assert set(_top_level_calls(probe)) & GLOBAL_SETTINGS == {"set_default_dtype"}
 
 
 def _lesson():

@@ -2,11 +2,10 @@
 
 The kernel runs in the bubblewrap sandbox (:mod:`.provisioner`); the lesson's own cells that the
 student left unchanged and no grade depends on (its experiments and figures, :mod:`..cellflow`)
-are skipped, with a note in their place; a
-kernel that dies (``os._exit``, a crash, the memory cap) or stops answering (an infinite loop that
-ignores interrupts) is restarted, the cells before it are replayed silently and grading goes on:
-the cell that killed it gets an error (0 points), the rest of the submission is graded normally,
-and the submission is never lost.
+are skipped, with a note in their place; a kernel that dies (``os._exit``, a crash, the memory
+cap) or stops answering (an infinite loop that ignores interrupts) is restarted, the cells before
+it are replayed silently and grading goes on: the cell that killed it gets an error (0 points),
+the rest of the submission is graded normally, and the submission is never lost.
 """
 from __future__ import annotations
 
