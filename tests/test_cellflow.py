@@ -253,6 +253,9 @@ def test_what_no_analysis_sees_runs_with_everything_before_it():
     starred = _lesson()
     starred[3].source = "from math import *"
     assert needed_cells(starred, starred) == {0, 3, 4, 5}
+    timed = _lesson()
+    timed[2].source = timed[6].source = "%%time\nplot(f(xs))"  # a lesson's cell magic
+    assert needed_cells(timed, timed) == {0, 2, 4, 5}  # the one after the last graded cell: skipped
     assert cell_names("%run helpers.py").reads_unseen and not cell_names("%matplotlib inline").reads_unseen
 
 

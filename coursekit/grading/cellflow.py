@@ -220,7 +220,8 @@ def needed_cells(cells: Sequence[dict], lesson: Sequence[dict] | None) -> set[in
         dynamic = n is None or bool(reads & DYNAMIC)  # it may read and bind any name
         reads_unseen, binds_unseen = dynamic or n.reads_unseen, dynamic or n.binds_unseen
         required = everything or i not in own or bool(meta[i]) or own[i] == setup
-        if (required or binds_unseen and needed or n.binds & read_later or reads & read_later & data):
+        depends = n is not None and bool(n.binds & read_later or reads & read_later & data)
+        if required or binds_unseen and needed or depends:
             needed.add(i)
             everything = everything or reads_unseen
             read_later |= reads
