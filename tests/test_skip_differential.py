@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from coursekit.grading.autograde.execute import SKIPPED_NOTE
-from coursekit.grading.cellflow import _code, needed_cells
+from coursekit.grading.cellflow import code_cells, needed_cells
 from coursekit.grading.protocol import nbgrader_meta
 from tools.editions import source_path
 
@@ -291,7 +291,7 @@ def test_the_demonstrations_of_an_untouched_lesson_are_still_skipped(graded):
     """The saving is kept: a student who left every demonstration as it was has exactly the cells
     skipped that the lesson's own analysis skips (9 of lesson 01's 28 code cells)."""
     lesson = nbformat.read(source_path(LESSON), as_version=4)
-    expected = len(_code(lesson.cells)) - len(needed_cells(lesson.cells, lesson.cells))
+    expected = len(code_cells(lesson.cells)) - len(needed_cells(lesson.cells, lesson.cells))
     assert expected >= 5
     assert len(skipped(graded["skip"], "reference")) == expected
     assert len(skipped(graded["skip"], "lambda_function")) == expected

@@ -147,7 +147,7 @@ def _key(cell: dict) -> tuple[str, str]:
     return "source", hashlib.sha256(source_text(cell).encode("utf-8")).hexdigest()
 
 
-def _code(cells: Sequence[dict]) -> list[int]:
+def code_cells(cells: Sequence[dict]) -> list[int]:
     """The indices of the code cells that hold any code."""
     return [i for i, cell in enumerate(cells) if cell.get("cell_type") == "code" and source_text(cell).strip()]
 
@@ -160,7 +160,7 @@ def lesson_cells(cells: Sequence[dict], lesson: Sequence[dict]) -> dict[int, int
     subsequence: a cell the student moved falls out of it (or the cells it was moved across do, when
     they are fewer), a duplicated cell matches once, and nbgrader cells (matched by id) anchor the
     lesson's cells between the exercises."""
-    mine, theirs = _code(cells), _code(lesson)
+    mine, theirs = code_cells(cells), code_cells(lesson)
     a, b = [_key(cells[i]) for i in mine], [_key(lesson[j]) for j in theirs]
     # longest common subsequence, by dynamic programming (a lesson has well under a hundred code cells)
     length = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
@@ -197,11 +197,11 @@ def needed_cells(cells: Sequence[dict], lesson: Sequence[dict] | None) -> set[in
     ``cells`` are the submission's notebook cells, ``lesson`` the lesson's source notebook's (the
     same list to analyse the lesson itself; None: no lesson known, every code cell runs). Markdown
     and raw cells, and empty code cells, are never in the result."""
-    code = _code(cells)
+    code = code_cells(cells)
     if lesson is None or not code:
         return set(code)
     own = lesson_cells(cells, lesson)
-    setup = _code(lesson)[0] if _code(lesson) else None
+    setup = code_cells(lesson)[0] if code_cells(lesson) else None
     names = {i: cell_names(source_text(cells[i])) for i in code}
     calls: dict[str, set[str]] = defaultdict(set)  # name -> the globals calling it may use (any cell's definition)
     for n in names.values():
