@@ -51,8 +51,10 @@ c.Autograde.autograde_preprocessors = [SafeExecute, VerifyGrades, CapOutputs, Ig
 # "auto": sandboxed when bwrap works, a warning otherwise; "required" refuses to grade without it.
 c.SafeExecute.sandbox = "auto"
 c.SafeExecute.memory_limit_gb = 4.0
-# Only the cells a grade depends on run (setup, nbgrader cells, the cells they read names from); the
-# lessons' experiments and figures are skipped with a note (coursegrader/grading/cellflow.py). False runs all.
+# Skipping never changes a grade: every cell a student added, edited or moved runs; of the lesson's own
+# cells, unchanged (compared with source/<lesson>/ by content), the setup, the nbgrader cells and the cells
+# they depend on by name run, the experiments and figures are skipped with a note
+# (coursegrader/grading/cellflow.py). False runs all.
 c.SafeExecute.skip_unneeded_cells = True
 # Validate (the students' button and `nbgrader validate`) also fails on a visible check that raises, and names it:
 # the release's grade cells hold only hidden tests, so without this an untouched notebook "passes all the tests".

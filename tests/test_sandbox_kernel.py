@@ -4,13 +4,16 @@ whose kernel cannot start is reported with the kernel's own words, not nbgrader'
 traceback. Real kernels, real nbgrader (slow: marked e2e)."""
 from __future__ import annotations
 
+import copy
 import os
 import pathlib
 import subprocess
 import sys
 
+import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
+from traitlets.config import Config
 
 from coursegrader.grading.autograde import SafeExecute, sandbox
 from coursegrader.grading.autograde.execute import SKIPPED_NOTE
@@ -88,26 +91,36 @@ def test_safe_execute_restarts_a_kernel_that_exits_and_replays_the_cells_before(
 
 
 @needs_sandbox
-@pytest.mark.parametrize("skip", [True, False])
-def test_safe_execute_skips_the_cells_no_grade_depends_on(tmp_path, skip):
-    """An experiment cell is not run (a note takes its output's place); an experiment cell that binds
-    a global a student's function reads is run, so the function works as it did for the student.
-    With ``skip_unneeded_cells=False`` every cell runs."""
-    work = tmp_path / "course" / "autograded" / "ada" / "lesson"
+@pytest.mark.parametrize("mode", ["skip", "no lesson", "every cell"])
+def test_safe_execute_skips_the_lessons_cells_no_grade_depends_on(tmp_path, mode):
+    """Against the lesson's source notebook, found where nbgrader keeps it: the lesson's experiment
+    cell is not run (a note takes its output's place); the lesson's cell that binds a global a
+    student's function reads is run, and so is a cell the student added. Without a source notebook,
+    or with ``skip_unneeded_cells=False``, every cell runs."""
+    course = tmp_path / "course"
+    work = course / "autograded" / "ada" / "lesson"
     work.mkdir(parents=True)
     answer = {"grade_id": "answer", "solution": True, "grade": False, "locked": False}
-    nb = new_notebook(cells=[new_code_cell("import math"),
-                             new_code_cell("print('EXPERIMENT RAN')\nfigure = math.pi"),
-                             new_code_cell("scale = 3"),
-                             new_code_cell("def f(x):\n    return x * scale\nprint(f(2))")])
-    nb.cells[3].metadata["nbgrader"] = answer
+    lesson = new_notebook(cells=[new_code_cell("import math"),
+                                 new_code_cell("print('EXPERIMENT RAN')\nfigure = math.pi"),
+                                 new_code_cell("scale = 3"),
+                                 new_code_cell("def f(x):\n    raise NotImplementedError()")])
+    lesson.cells[3].metadata["nbgrader"] = answer
+    if mode != "no lesson":
+        (course / "source" / "lesson").mkdir(parents=True)
+        nbformat.write(lesson, course / "source" / "lesson" / "lesson.ipynb")
+    nb = copy.deepcopy(lesson)
+    nb.cells[3].source = "def f(x):\n    return x * scale\nprint(f(2))"
+    nb.cells.insert(2, new_code_cell("print('ADDED RAN')"))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    executor = SafeExecute(sandbox="required", course_root=str(tmp_path / "course"), timeout=120,
-                           skip_unneeded_cells=skip)
-    nb, _ = executor.preprocess(nb, {"metadata": {"path": str(work)}})
+    executor = SafeExecute(sandbox="required", course_root=str(course), timeout=120,
+                           skip_unneeded_cells=mode != "every cell",
+                           config=Config({"CourseDirectory": {"root": str(course)}}))
+    nb, _ = executor.preprocess(nb, {"metadata": {"path": str(work)},
+                                     "nbgrader": {"assignment": "lesson", "notebook": "lesson"}})
     texts = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells]
-    assert texts[3] == "6\n"
-    if skip:
+    assert texts[2:] == ["ADDED RAN\n", "", "6\n"]
+    if mode == "skip":
         assert texts[1] == SKIPPED_NOTE, texts
         assert nb.cells[1].execution_count is None
     else:

@@ -99,7 +99,7 @@ def _cells(lesson, filled):
     release = nbformat.read(ROOT / "release" / lesson / f"{lesson}.ipynb", as_version=4)
     nb = filled_release(lesson, release, blank=not filled)
     nb.cells = [c for c in nb.cells if not is_grade_cell(c)]
-    needed = needed_cells(nb.cells)
+    needed = needed_cells(nb.cells, nb.cells)  # the lesson analysed as itself: its unchanged cells
     cells = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or i not in needed:

@@ -1,11 +1,11 @@
 """``SafeExecute``: nbgrader's ``Execute``, sandboxed, and surviving kernels that die or hang.
 
-The kernel runs in the bubblewrap sandbox (:mod:`.provisioner`); cells no grade depends on (the
-lesson's experiments and figures, :mod:`..cellflow`) are skipped, with a note in their place; a
-kernel that dies (``os._exit``, a crash, the memory cap) or stops answering (an infinite loop that
-ignores interrupts) is restarted, the cells before it are replayed silently and grading goes on:
-the cell that killed it gets an error (0 points), the rest of the submission is graded normally,
-and the submission is never lost.
+The kernel runs in the bubblewrap sandbox (:mod:`.provisioner`); the lesson's own cells that the
+student left unchanged and no grade depends on (its experiments and figures, :mod:`..cellflow`)
+are skipped, with a note in their place; a kernel that dies (``os._exit``, a crash, the memory
+cap) or stops answering (an infinite loop that ignores interrupts) is restarted, the cells before
+it are replayed silently and grading goes on: the cell that killed it gets an error (0 points),
+the rest of the submission is graded normally, and the submission is never lost.
 """
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ import os
 import pathlib
 import tempfile
 
+import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Float, Integer, Unicode
 
@@ -45,8 +47,13 @@ class SafeExecute(Execute):
     max_restarts = Integer(5, help="Kernel restarts allowed per notebook before the remaining "
                                    "cells are given up (0 points each).").tag(config=True)
     skip_unneeded_cells = Bool(True, help=(
-        "Skip the code cells no grade depends on (experiments, figures: see coursegrader.grading.cellflow); "
-        "each gets a one-line note instead of its output.")).tag(config=True)
+        "Skip the lesson's own code cells that the student left unchanged and no grade depends on "
+        "(experiments, figures: see coursegrader.grading.cellflow); each gets a one-line note instead of "
+        "its output. Every cell a student added, edited or moved runs.")).tag(config=True)
+    lesson_notebook = Unicode("", help=(
+        "The lesson's notebook a submission is compared with to find the cells it may skip (default: "
+        "the source notebook nbgrader graded it against, source/<lesson>/<notebook>.ipynb of the "
+        "course; none found: every cell runs).")).tag(config=True)
     course_root = Unicode("", help="The course directory to hide from the kernel (default: the "
                                    "current directory).").tag(config=True)
 
@@ -94,7 +101,7 @@ class SafeExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._replayable: list[int] = []
         self._restarts = 0
-        self._needed = needed_cells(nb.cells) if self.skip_unneeded_cells else None
+        self._needed = needed_cells(nb.cells, self.lesson_cells(resources)) if self.skip_unneeded_cells else None
         handle, self.kernel_log = tempfile.mkstemp(prefix="coursekit-kernel-", suffix=".log")
         os.close(handle)
         try:
@@ -106,6 +113,21 @@ class SafeExecute(Execute):
             raise
         finally:
             os.unlink(self.kernel_log)
+
+    def lesson_cells(self, resources) -> list | None:
+        """The cells of the lesson's notebook this submission is compared with (``lesson_notebook``, or
+        nbgrader's source notebook of the lesson and notebook being graded); None if there is none."""
+        path = self.lesson_notebook
+        graded = (resources or {}).get("nbgrader", {})
+        if not path and graded.get("assignment") and graded.get("notebook"):
+            coursedir = CourseDirectory(config=self.config)
+            path = os.path.join(coursedir.format_path(coursedir.source_directory, ".", graded["assignment"]),
+                                f"{graded['notebook']}.ipynb")
+        if not path or not os.path.isfile(path):
+            self.log.warning("No lesson notebook to compare the submission with (%s): every cell runs",
+                             path or "not graded by nbgrader")
+            return None
+        return nbformat.read(path, as_version=4).cells
 
     def kernel_said(self, limit: int = 2000) -> str:
         """The end of what the sandboxed kernel wrote to its own stderr (empty if nothing)."""
