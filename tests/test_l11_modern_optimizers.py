@@ -466,6 +466,29 @@ def test_side_by_side_networks_are_independent_and_the_optimizer_is_the_only_dif
     assert curves["torch"].shape == (7, 2) and np.allclose(curves["torch"], curves["mine"], rtol=0, atol=1e-12)
 
 
+def test_a_checkpoint_of_some_configurations_continues_them_exactly():
+    """copy(labels) keeps only those configurations (the lesson's WSD checkpoint): they go on exactly as in
+    the full trainer (same minibatches), and an unknown label is an error, not a silent drop."""
+    from coursekit.side_by_side import Trainer, functional, teacher_problem, torch_optimizer
+
+    def sgd(params, grad, state, *, lr):
+        return params - lr * grad, state
+
+    trainer = Trainer(teacher_problem(n=64, seed=5), {"adamw": torch_optimizer(torch.optim.AdamW, lr=0.01),
+                                                      "sgd": functional(sgd, lr=0.1),
+                                                      "other": torch_optimizer(torch.optim.SGD, lr=0.1)},
+                      seeds=(0, 1), hidden=(5,), batch=8).run(3)
+    part = trainer.copy(["sgd", "adamw"])
+    assert list(part.configs) == ["adamw", "sgd"] and set(part.weights) == set(part.history) == {"adamw", "sgd"}
+    trainer.run(4)
+    part.run(4)
+    for label in ("adamw", "sgd"):
+        for a, b in zip(trainer.weights[label], part.weights[label]):
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    with pytest.raises(KeyError, match="unknown"):
+        trainer.copy(["adamw", "lion"])
+
+
 def test_side_by_side_evaluates_schedule_free_at_x():
     from coursekit.side_by_side import Trainer, functional, teacher_problem
 
