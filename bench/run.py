@@ -40,7 +40,7 @@ from nbclient import NotebookClient
 from tools.course import clone, filled_release, run_nbgrader, tool_env, write_submission
 from tools.editions import ROOT, lessons, source_path
 
-BUDGET = {"lesson_s": 20.0, "course_s": 120.0, "hidden_s": 2.0, "visible_s": 0.5, "autograde_overhead": 0.30}
+BUDGET = {"lesson_s": 20.0, "course_s": 150.0, "hidden_s": 2.0, "visible_s": 0.5, "autograde_overhead": 0.30}
 SLOW_CELL_S = 2.0
 IMPORTS = """%matplotlib inline
 import numpy as np
@@ -93,9 +93,10 @@ def execute(nb, cwd, env_extra=None, timeout=180):
     """Execute a notebook in a fresh kernel; returns (Timer of the whole run, notebook). The timer's
     ``ran`` is kernel start + every cell (what "executes top to bottom" means), ``wall`` adds the
     kernel's shutdown."""
+    env = _env(**(env_extra or {}))  # built from this process's environment, before it is cleared
     saved = dict(os.environ)
     os.environ.clear()
-    os.environ.update(_env(**(env_extra or {})))
+    os.environ.update(env)
     try:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, record_timing=True,
                                 extra_arguments=KERNEL_ARGS, resources={"metadata": {"path": str(cwd)}})

@@ -93,9 +93,10 @@ def soak(lesson: str, repeats: int) -> dict:
                        f"{cell.source[:200]}")
 
     client.on_cell_executed = on_cell_executed
+    env = _live_env()  # built from this process's environment, before it is cleared
     saved = dict(os.environ)
     os.environ.clear()
-    os.environ.update(_live_env())
+    os.environ.update(env)
     cpu0, wall0 = _cpu(), time.perf_counter()
     try:
         with client.setup_kernel():

@@ -1,4 +1,5 @@
-"""Lesson 02: learning-rate schedules. ``t`` is the step (or epoch) counter, starting at 0."""
+"""Learning-rate schedules: lesson 02's, and lesson 11's warmup-stable-decay. ``t`` is the step (or
+epoch) counter, starting at 0."""
 from __future__ import annotations
 
 import math
@@ -47,3 +48,48 @@ def warmup_cosine(lr0, warmup, total, t, min_lr=0.0):
         return float(min_lr)
     progress = (t - warmup) / (total - warmup)
     return float(min_lr + (lr0 - min_lr) * (1.0 + math.cos(math.pi * progress)) / 2.0)
+
+
+WSD_SHAPES = ("linear", "cosine", "1-sqrt")
+
+
+def wsd_schedule(lr0, warmup, stable, decay, t, min_lr=0.0, shape="linear"):
+    """Warmup-stable-decay: a ramp, a long plateau at ``lr0``, a short decay to ``min_lr``.
+
+    lr0, min_lr: floats; warmup, stable, decay, t: integers (``t`` is the step being taken, from 0).
+    Returns a float:
+
+    - ``lr0 * t / warmup`` for ``t < warmup`` (the ramp starts at 0, as ``warmup_cosine``'s);
+    - ``lr0`` for ``warmup <= t < warmup + stable``;
+    - with ``f = (t - warmup - stable) / decay``: ``min_lr + (lr0 - min_lr) * s(f)`` while ``f < 1``,
+      ``s(f) = 1 - f`` (``"linear"``), ``(1 + cos(pi f)) / 2`` (``"cosine"``) or ``1 - sqrt(f)``
+      (``"1-sqrt"``, Hägele et al., 2024): the decay starts at ``lr0`` at ``t = warmup + stable``;
+    - ``min_lr`` from ``t = warmup + stable + decay`` on.
+
+    ``warmup=0, stable=0, shape="cosine"`` is torch's ``CosineAnnealingLR(T_max=decay,
+    eta_min=min_lr)`` up to ``decay``. Raises ``ValueError`` for a negative ``warmup``, ``stable`` or
+    ``t``, for ``decay < 1``, or an unknown ``shape``.
+    """
+    if warmup < 0 or stable < 0:
+        raise ValueError(f"wsd_schedule: warmup and stable are numbers of steps, >= 0; got warmup={warmup!r}, "
+                         f"stable={stable!r}")
+    if decay < 1:
+        raise ValueError(f"wsd_schedule: the decay phase needs at least one step, got decay={decay!r}")
+    if t < 0:
+        raise ValueError(f"wsd_schedule: t counts steps from 0 and cannot be negative, got t={t!r}")
+    if shape not in WSD_SHAPES:
+        raise ValueError(f"wsd_schedule: shape must be one of {WSD_SHAPES}, got {shape!r}")
+    if t < warmup:
+        return float(lr0 * t / warmup)
+    if t < warmup + stable:
+        return float(lr0)
+    f = (t - warmup - stable) / decay
+    if f >= 1:
+        return float(min_lr)
+    if shape == "linear":
+        s = 1.0 - f
+    elif shape == "cosine":
+        s = (1.0 + math.cos(math.pi * f)) / 2.0
+    else:
+        s = 1.0 - math.sqrt(f)
+    return float(min_lr + (lr0 - min_lr) * s)
