@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.functions import quadratic_grad
 from coursegrader.grading import evaluate
 from coursegrader.reference.optim.momentum import heavy_ball_step, sgd_momentum_step
+from coursekit.functions import quadratic_grad
 
 H = np.diag([1.0, 25.0])
 
