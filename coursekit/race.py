@@ -57,9 +57,11 @@ def sparse_problem(n=500, d=50, batch_size=10, n_steps=500, seed=0):
     X, y = sparse_features(n=n, d=d, seed=seed)
     order = np.random.default_rng(seed + 1).integers(0, n, size=(n_steps, batch_size))
 
+    XT = np.ascontiguousarray(X.T)  # w @ X.T with X.T a view takes 100 times longer on some BLAS builds
+
     def loss(w):
         """w (d,) -> float, or a stack w (k, d) -> (k,)."""
-        mse = np.mean((w @ X.T - y) ** 2, axis=-1)
+        mse = np.mean((w @ XT - y) ** 2, axis=-1)
         return float(mse) if w.ndim == 1 else mse
 
     def make_grad():
