@@ -57,9 +57,11 @@ def sparse_problem(n=500, d=50, batch_size=10, n_steps=500, seed=0):
     X, y = sparse_features(n=n, d=d, seed=seed)
     order = np.random.default_rng(seed + 1).integers(0, n, size=(n_steps, batch_size))
 
+    XT = np.ascontiguousarray(X.T)  # w @ X.T with X.T a view takes 100 times longer on some BLAS builds
+
     def loss(w):
         """w (d,) -> float, or a stack w (k, d) -> (k,)."""
-        mse = np.mean((w @ X.T - y) ** 2, axis=-1)
+        mse = np.mean((w @ XT - y) ** 2, axis=-1)
         return float(mse) if w.ndim == 1 else mse
 
     def make_grad():
@@ -129,6 +131,7 @@ def plot_race(problem: Problem, paths: dict, lr: float, fixed_lr: dict | None = 
     for name, path in paths.items():
         label = name + (f" (lr={fixed_lr[name]:g})" if name in fixed_lr else "")
         ax_loss.semilogy(losses(problem, path), label=label)
+    _draw_floor(ax_loss, problem)
     _clip_top(ax_loss, problem)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss (log scale)")
@@ -143,6 +146,17 @@ def _clip_top(ax, problem):
     """A diverging run would squash every other curve: show at most 100x the starting loss."""
     low, high = ax.get_ylim()
     ax.set_ylim(low, min(high, 100 * problem.loss(problem.x0)))
+
+
+def noise_floor(problem: Problem) -> float | None:
+    """The lowest loss a feature problem allows (the loss of its least-squares weights); None for others."""
+    return None if problem.w_best is None else float(problem.loss(problem.w_best))
+
+
+def _draw_floor(ax, problem):
+    floor = noise_floor(problem)
+    if floor is not None:
+        ax.axhline(floor, color="k", ls=":", lw=1, label="noise floor (least squares)")
 
 
 def sweep_paths(step, problem: Problem, lrs, n_steps=None):
@@ -196,10 +210,23 @@ def best_lr(finals: dict, lrs) -> dict:
     return {name: float(lrs[int(np.argmin(values))]) for name, values in finals.items()}
 
 
+def last_mean(paths: dict, problem: Problem, last: int = 50) -> dict:
+    """``{name: the mean loss over the last ``last`` steps, one per learning rate}`` from the sweep's
+    trajectories (``inf`` for a run that blew up): a score that does not favour a run that happens to
+    end in a trough of its noise, as the final loss alone does."""
+    scores = {}
+    for name, path in paths.items():
+        with np.errstate(all="ignore"):
+            tail = np.stack([problem.loss(p) for p in path[-last:]])  # (last, k)
+        scores[name] = np.where(np.all(np.isfinite(tail), axis=0), tail.mean(axis=0), np.inf)
+    return scores
+
+
 def tuned(paths: dict, problem: Problem, finals: dict, lrs):
     """Each optimizer at its own tuned learning rate, from the sweep's trajectories (no re-run).
 
-    Returns ``(best, curves, ends)``: ``{name: lr*}``, ``{name: loss per step (n_steps + 1,)}`` and
+    ``finals``: the score of each learning rate to minimise (:func:`lr_sweep`'s final losses, or
+    :func:`last_mean`). Returns ``(best, curves, ends)``: ``{name: lr*}``, ``{name: loss per step (n_steps + 1,)}`` and
     ``{name: final parameters (d,)}``.
     """
     best = best_lr(finals, lrs)
@@ -262,6 +289,7 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
             for name, path in paths.items():
                 label = name + (f" (lr={fixed_lr[name]:g})" if fixed_lr and name in fixed_lr else "")
                 ax.semilogy(losses(problem, path), label=label)
+            _draw_floor(ax, problem)
             _clip_top(ax, problem)
             ax.set_title(f"{problem.name}, lr={value:g}", fontsize=10)
             ax.set_xlabel("step")

@@ -264,3 +264,22 @@ def test_vectorised_sweep_equals_one_run_per_learning_rate():
                 np.testing.assert_allclose(paths[:, i], run(step, problem, lr=lr), rtol=1e-12, atol=1e-12, equal_nan=True)
         finals = lr_sweep({"SGD": scalar_only_sgd}, problem, lrs)["SGD"]
         assert np.isinf(finals[-1]) and np.isfinite(finals[0])
+
+
+def test_last_mean_scores_a_run_by_its_tail_and_a_blown_up_run_as_inf():
+    """The tuned race's selection: the mean loss over the last steps of each learning rate's run, inf when it blew up."""
+    from coursekit.race import last_mean, lr_sweep, noise_floor, sparse_problem
+
+    def sgd(params, grad, state, *, lr):
+        return params - lr * grad, state
+
+    problem = sparse_problem(n_steps=60)
+    lrs = np.array([0.1, 1.0, 30.0])  # 30 blows up
+    paths = {}
+    finals = lr_sweep({"SGD": sgd}, problem, lrs, paths=paths)
+    scores = last_mean(paths, problem, last=10)["SGD"]
+    tail = np.stack([problem.loss(p) for p in paths["SGD"][-10:, :2]])  # the two runs that stay finite
+    np.testing.assert_allclose(scores[:2], tail.mean(axis=0), rtol=1e-12)
+    assert np.isinf(scores[2]) and np.isinf(finals["SGD"][2])
+    floor = noise_floor(problem)
+    assert floor == problem.loss(problem.w_best) and np.all(scores[:2] > floor)
