@@ -17,16 +17,23 @@ def leaves(module):
     return found if found else [module]
 
 
-def train_classifier(model, X, y, epochs, lr=1e-2, desc=None):
+def train_classifier(model, X, y, epochs, lr=1e-2, desc=None, *, groups=None):
     """``epochs`` full-batch Adam steps on the cross-entropy of ``model`` for ``(X, y)``.
 
     Only parameters that require a gradient are given to the optimizer. Returns the loss per step.
     ``desc``: show a progress bar with this label (``coursekit.runtime.progress``).
+    ``groups``: a list of ``(parameters, learning_rate)`` pairs, one Adam parameter group each (the
+    reused layers of a model at a smaller rate than its new head, say); ``lr`` is then unused.
+    Default: every trainable parameter of ``model`` at ``lr``.
     """
     Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr)
+    if groups is None:
+        params = [p for p in model.parameters() if p.requires_grad]
+        opt = torch.optim.Adam(params, lr=lr)
+    else:
+        opt = torch.optim.Adam([{"params": [p for p in params if p.requires_grad], "lr": rate}
+                                for params, rate in groups])
     losses = []
     steps = range(epochs)
     if desc is not None:

@@ -145,6 +145,21 @@ def test_train_classifier_only_touches_trainable_parameters():
     assert torch.equal(before["0.weight"], model.state_dict()["0.weight"])
 
 
+def test_train_classifier_groups_give_each_part_its_own_learning_rate():
+    """Adam's first step moves every weight by about its group's learning rate (|m / sqrt(v)| = 1),
+    so with the body at 1e-3 and the head at 1e-2 the head moves ten times as far; frozen
+    parameters in a group stay out of the optimizer."""
+    X, y = related_task(100, seed=2)
+    model = transfer_model(mlp([20, 8, 8, 3], seed=1), 2, 3, fine_tune=True)
+    model[0].requires_grad_(False)
+    before = copy.deepcopy(model.state_dict())
+    train_classifier(model, X, y, 1, groups=[(model[:-1].parameters(), 1e-3), (model[-1].parameters(), 1e-2)])
+    moved = {k: (model.state_dict()[k] - v).abs().max().item() for k, v in before.items()}
+    assert moved["0.weight"] == 0.0
+    assert moved["2.weight"] == pytest.approx(1e-3, rel=1e-3)
+    assert moved["4.weight"] == pytest.approx(1e-2, rel=1e-3)
+
+
 # --- correct variants written differently get full marks ------------------------------------
 
 def freeze_requires_grad_(module):

@@ -29,10 +29,12 @@ def torch_forbidden(*names):
 def activation_visible(param=None, values=()):
     """Visible cases for f(x) or f(x, param=value). ``values``: non-default values of the parameter."""
     cases = [Case("x=(-2, -0.5, 0, 0.5, 2)", (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),)),
-             Case("x a (2, 3) matrix", (np.array([[-3.0, 1.0, 0.25], [4.0, -0.1, -1.5]]),))]
-    if param:
-        cases.append(Case(f"x=(-2, -0.5, 0, 0.5, 2), {param}={values[0]:g}",
-                          (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),), {param: values[0]}))
+             Case("x a (2, 3) matrix", (np.array([[-3.0, 1.0, 0.25], [4.0, -0.1, -1.5]]),)),
+             Case("x=(-1000, -50, 50, 1000): large inputs, no overflow, no nan",
+                  (np.array([-1000.0, -50.0, 50.0, 1000.0]),))]
+    for value in values:
+        cases.append(Case(f"x=(-2, -0.5, 0, 0.5, 2), {param}={value:g}",
+                          (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),), {param: value}))
     return cases
 
 
@@ -46,8 +48,9 @@ SIGMOID = _activation("sigmoid", ["sigmoid"])
 SIGMOID_GRAD = _activation("sigmoid_grad", ["sigmoid", "autograd"])
 RELU = _activation("relu", ["relu"])
 RELU_GRAD = _activation("relu_grad", ["relu", "autograd"])
-LEAKY_RELU = _activation("leaky_relu", ["leaky_relu"], "negative_slope", (0.2,))
-LEAKY_RELU_GRAD = _activation("leaky_relu_grad", ["leaky_relu", "autograd"], "negative_slope", (0.2,))
+# a slope above 1 too: leaky ReLU accepts any slope (max(x, a x) is right only for a <= 1)
+LEAKY_RELU = _activation("leaky_relu", ["leaky_relu"], "negative_slope", (0.2, 1.5))
+LEAKY_RELU_GRAD = _activation("leaky_relu_grad", ["leaky_relu", "autograd"], "negative_slope", (0.2, 1.5))
 ELU = _activation("elu", ["elu"], "alpha", (0.5,))
 ELU_GRAD = _activation("elu_grad", ["elu", "autograd"], "alpha", (0.5,))
 
@@ -158,7 +161,9 @@ def _lgn_visible():
     return [Case("3 Linear layers 2-8-8-2 with tanh, cross-entropy, 16 samples",
                  (mlp(0, [2, 8, 8, 2], nn.Tanh), *batch(1, 16, 2, "classes"), nn.CrossEntropyLoss())),
             Case("2 Linear layers 3-4-1 with ReLU, MSE, 8 samples",
-                 (mlp(2, [3, 4, 1], nn.ReLU), *batch(3, 8, 3, "values", 1), nn.MSELoss()))]
+                 (mlp(2, [3, 4, 1], nn.ReLU), *batch(3, 8, 3, "values", 1), nn.MSELoss())),
+            Case("blocks nn.Sequential(Linear, ReLU) nested in the model, MSE, 6 samples",
+                 (mlp(4, [3, 5, 5, 2], nn.ReLU, nested=True), *batch(5, 6, 3, "values", 2), nn.MSELoss()))]
 
 
 # a case takes ~0.02 s; torch's thread pool on a machine whose cores are oversubscribed can stall

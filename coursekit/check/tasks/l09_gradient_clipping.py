@@ -41,6 +41,7 @@ def _value_visible():
              ([np.array([-4.0, 1.0, 0.2]), np.array([[1.6, -1.4], [-0.3, 9.0]])], 1.5)),
         Case("every entry already inside [-10, 10]: nothing changes",
              ([np.array([0.5, -2.0]), np.array([[3.0], [-9.9]])], 10.0)),
+        Case("an empty list of gradients gives an empty list", ([], 1.0)),
     ]
 
 
@@ -49,6 +50,8 @@ def _norm_visible():
         Case("[(3, 0), (4,)] (total norm 5), max_norm=1", ([np.array([3.0, 0.0]), np.array([4.0])], 1.0)),
         Case("total norm 5 below max_norm=10: nothing changes", ([np.array([3.0, 0.0]), np.array([4.0])], 10.0)),
         Case(f"random arrays {shapes(grads(1))}, max_norm=0.5", (grads(1), 0.5)),
+        Case("a (2, 2) matrix [[0, 3], [4, 0]]: total norm 5 equal to max_norm=5, still scaled by 5 / (5 + 1e-6)",
+             ([np.array([[0.0, 3.0], [4.0, 0.0]])], 5.0)),
     ]
 
 
@@ -60,6 +63,10 @@ def _p_visible():
              ([np.array([3.0, -7.0]), np.array([2.0])], 4.0), {"norm_type": 1.0}),
         Case(f"random arrays {shapes(grads(2))}, max_norm=0.5, norm_type=inf",
              (grads(2), 0.5), {"norm_type": INF}),
+        Case("[(3, -7), (2,)], max_norm=2, norm_type=3 (any p > 0)",
+             ([np.array([3.0, -7.0]), np.array([2.0])], 2.0), {"norm_type": 3.0}),
+        Case("a (2, 2) matrix [[1, -2], [3, 0.5]], max_norm=1, norm_type=inf (largest entry 3, not a row sum)",
+             ([np.array([[1.0, -2.0], [3.0, 0.5]])], 1.0), {"norm_type": INF}),
     ]
 
 
