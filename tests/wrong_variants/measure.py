@@ -34,6 +34,8 @@ class Measured:
     shown: list[str] = field(default_factory=list)  # every name the feedback showed, hidden or visible
     catalogued: bool = False
     verdict: str = "unnamed"  # named, misnamed or unnamed
+    hidden: object = field(default=None, repr=False)   # the hidden report's Evaluation
+    visible: object = field(default=None, repr=False)  # the visible check's (None: the task has none)
 
 
 def shown_names(ev) -> list[str]:
@@ -73,7 +75,7 @@ def measure(variants) -> list[Measured]:
         if seen is not None:
             shown += [n for n in shown_names(seen) if n not in shown]
         rows.append(Measured(exercise, fn.__qualname__, ev.score, get_exercise(exercise).points, shown,
-                             k in CATALOGUED, classify(k, shown)))
+                             k in CATALOGUED, classify(k, shown), ev, seen))
     return rows
 
 
