@@ -134,6 +134,7 @@ E = np.array([1.5, -2.0, 4.0])
     (np.array([3.0, -2.0, 8.0]), "only entries 0 and 2 of the result differ: each of them is 2 times the expected"),
     (np.array([2.0, -1.5, 4.0]), "only entries 0 and 1 of the result differ: each of them is the expected plus 0.5"),
     (np.array([1.0, 1.0, 1.0]), "every value of the result is 1"),   # one value where the expected ones vary
+    (np.array([1.5, -1.0, -1.0]), "only entries 1 and 2 of the result differ: each of them is -1"),
     (np.array([1.0, 2.0, 3.0]), ""),   # nothing simple holds: the values say it all
 ])
 def test_a_difference_is_described_only_as_far_as_it_holds(received, sentence):

@@ -3,8 +3,8 @@
 Reads the gradebook (every student's score on every grade cell of the lesson) and the autograded
 notebooks (the verdicts ``VerifyGrades`` keeps in each grade cell: per case, the id of the catalogued
 mistake that gives the student's results on every case, if one does; verdicts recorded by an older
-rule, without ``naming``, name nothing here) and writes ``reports/<lesson>/class_report.html``, one self-contained page, with
-its figures also as PNG files beside it:
+rule, without ``naming``, name nothing here) and writes ``reports/<lesson>/class_report.html``, one
+self-contained page, with its figures also as PNG files beside it:
 
 - the distribution of scores per exercise (a histogram for each);
 - for each exercise, in the lesson's order, the known mistakes the class made, ranked by how many

@@ -162,10 +162,10 @@ def _part(path: str, e: np.ndarray, r: np.ndarray, atol: float, rtol: float) -> 
         how = ""
     elif _close(rb, np.zeros_like(rb), atol, 0.0).all():
         how = "0"
-    elif rb.size > 1 and np.ptp(eb) > atol and _close(rb, np.full_like(rb, rb[0]), atol, rtol).all():
-        how = f"{_round(float(rb[0])):g}"  # one value where the expected ones vary
     elif (factor := _factor(eb, rb, atol, rtol)) is not None:
         how = _factor_words(factor)
+    elif rb.size > 1 and _close(rb, np.full_like(rb, _round(float(rb[0]))), atol, rtol).all():
+        how = f"{_round(float(rb[0])):g}"  # one value, where no factor relates them to the expected ones
     elif (offset := _offset(eb, rb, atol, rtol)) is not None:
         how = _offset_words(offset)
     else:
