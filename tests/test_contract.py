@@ -89,7 +89,7 @@ def test_points_per_lesson():
 
 def test_every_lesson_is_in_the_contract():
     lessons = sorted({e.lesson for e in all_exercises()})
-    assert len(lessons) == 10
+    assert lessons == sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())  # every lesson of source/
     headings = re.findall(r"^### (\d\d_\w+): ", CONTRACT, re.M)
     assert headings == lessons
 
