@@ -510,3 +510,14 @@ def test_visible_cases_are_quick(name):
     start = time.perf_counter()
     evaluate(name, fn, hidden=False)
     assert time.perf_counter() - start < 0.5, name
+
+
+# --- the lesson's claims ----------------------------------------------------------------------------
+
+def test_every_claim_of_the_lesson_is_a_whole_sentence_of_its_text():
+    """A claim backs a sentence a reader reads, word for word: not a fragment of one."""
+    from claimaudit import not_full_sentences, read
+
+    from tools.editions import NOTEBOOKS
+
+    assert not_full_sentences(read(NOTEBOOKS / "12_sharpness_and_stability.ipynb")) == []
