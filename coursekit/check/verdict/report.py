@@ -5,7 +5,7 @@ import inspect
 from collections.abc import Mapping
 
 from ..task import Task
-from .compare import show
+from .compare import show_block
 from .judge import CaseResult
 from .score import Evaluation
 
@@ -23,10 +23,10 @@ def case_text(task: Task, r: CaseResult, verbose: bool, messages: Mapping[str, s
         values = list(case.args) + list(case.kwargs.values())
         for n, v in zip(names, values):
             if not inspect.isroutine(v):  # functions are named in the label; models and arrays are shown
-                lines.append(f"  {n} = {show(v)}")
-    lines.append(f"expected: {show(r.expected)}")
+                lines += _labelled(f"  {n} = ", v)
+    lines += _labelled("expected: ", r.expected)
     if r.received is not None or r.mismatch is not None:
-        lines.append(f"received: {show(r.received)}")
+        lines += _labelled("received: ", r.received)
     lines.append(f"problem:  {r.problem}")
     if r.mistake:
         lines.append(f"likely mistake: {messages.get(r.mistake, r.mistake)}")
@@ -53,6 +53,16 @@ def naming_text(ev: Evaluation) -> list[str]:
     if common:
         lines.append(f"On every failing case, {common}.")
     return lines
+
+
+def _labelled(label: str, value) -> list[str]:
+    """``label`` and the value on one line if it fits, else the value's lines below it, indented (an
+    array one row per line: an expected and a received trajectory read row against row)."""
+    block = show_block(value)
+    if len(block) == 1:
+        return [label + block[0]]
+    indent = " " * (len(label) - len(label.lstrip()) + 4)
+    return [label.rstrip()] + [indent + line for line in block]
 
 
 def notes_text(notes: list[str]) -> list[str]:
