@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 comma  := ,
 
-# The oldest Python the pins accept, from pyproject.toml's requires-python (tests/test_environment.py
+# The oldest Python the pins accept, from pyproject.toml's requires-python (tests/repo/test_environment.py
 # checks it against the pins' own Requires-Python). Checked before anything is created or downloaded.
 MIN_PYTHON := $(shell sed -n 's/^requires-python = ">=\([0-9.]*\)".*/\1/p' pyproject.toml)
 VENV_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))

@@ -5,7 +5,7 @@ import warnings
 from collections.abc import Mapping
 from importlib import metadata
 
-# what a student's kernel needs (coursekit/pyproject.toml; tests/test_environment.py checks they agree)
+# what a student's kernel needs (coursekit/pyproject.toml; tests/repo/test_environment.py checks they agree)
 PINNED = {
     "torch": "2.13.0",
     "numpy": "2.4.6",

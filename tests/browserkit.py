@@ -29,6 +29,9 @@ from playwright.sync_api import expect, sync_playwright
 from tools.course import tool_env
 
 CHROMIUM = "/usr/bin/chromium"
+# where browser tests leave their screenshots (set BROWSER_ARTIFACTS to keep them elsewhere)
+_BUILD = pathlib.Path(__file__).resolve().parents[1] / "build"
+ARTIFACTS = pathlib.Path(os.environ.get("BROWSER_ARTIFACTS", _BUILD / "test-artifacts" / "browser"))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 STARTUP_TIMEOUT = 90

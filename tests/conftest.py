@@ -14,7 +14,8 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-for p in (ROOT, ROOT / "tests"):
+# tests/lessons: its lesson tests hold the correct variants other tests reuse (test_similarity)
+for p in (ROOT, ROOT / "tests", ROOT / "tests" / "lessons"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 

@@ -8,7 +8,7 @@
 - README.md's table of lessons.
 
 Run it after changing an exercise (cases, mistakes, points) or a lesson's ``metadata.course.shows``;
-``make test`` fails while a generated file is out of date (tests/test_generated.py).
+``make test`` fails while a generated file is out of date (tests/repo/test_generated.py).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ and this one, which states exactly one exercise), and nothing else in the notebo
 lesson's narrative, solutions and checks are left as they are. A notebook is written only when one
 of its grade cells changed, so running it again changes nothing. ``--check`` writes nothing and
 exits 1 if any grade cell differs (what the test
-``tests/test_grade_cells.py`` asserts without executing any notebook).
+``tests/coursegrader/test_grade_cells.py`` asserts without executing any notebook).
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 K = 6            # tokens per k-gram
 WINDOW = 2       # hashes per winnowing window
 MIN_TOKENS = 40  # below this, independent answers coincide too often to call anything a copy
-THRESHOLD = 0.5  # Jaccard similarity from which a pair is flagged (tests/similarity_corpus)
+THRESHOLD = 0.5  # Jaccard similarity from which a pair is flagged (tests/coursegrader/similarity_corpus)
 PLACEHOLDER = "V"
 
 _BUILTINS = set(dir(builtins))

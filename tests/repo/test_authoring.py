@@ -46,7 +46,7 @@ def copy(tmp_path_factory):
 
 def _add_throwaway_exercise(copy):
     (copy / "coursegrader" / "reference" / "triple.py").write_text(textwrap.dedent('''\
-        """A throwaway exercise (tests/test_authoring.py)."""
+        """A throwaway exercise (tests/repo/test_authoring.py)."""
         import numpy as np
 
 

@@ -131,8 +131,8 @@ def test_one_student_and_the_page_in_a_browser(tmp_path):
     assert "1 student(s) graded" in page.read_text()
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("/usr/bin/chromium is absent: install Debian's chromium (bash .ci/system-packages)")
+    from browserkit import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
-    from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -86,7 +86,8 @@ def course(tmp_path):
 
 
 def _export(folder, exporter, *extra, ok=True):
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--exporter=coursegrader.reports.lms_export.{exporter}",
+    plugin = f"coursegrader.reports.lms_export.{exporter}"
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--exporter={plugin}",
                            *extra], cwd=folder, env=tool_env(), capture_output=True, text=True)
     assert (proc.returncode == 0) == ok, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr

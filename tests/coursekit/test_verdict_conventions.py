@@ -1,7 +1,7 @@
 """The verdict judges values, not their wrapping (issue 15, spec section 2): containers compare by
 value, an optimizer's state may keep its entries under other keys, and each liberty is noted at
 no cost; guard rails (float32, ragged or short containers) stay. The naming rule (issue 30) is in
-tests/test_naming.py."""
+tests/coursekit/test_naming.py."""
 import numpy as np
 import pytest
 

@@ -1,7 +1,7 @@
 """Which cells autograding runs (coursegrader.grading.cellflow): every cell a student added, edited or
 moved, and of the lesson's own cells those a grade depends on by name; on tiny notebooks and on every
 lesson's source notebook. Pure functions, no kernel. (That skipping never changes a grade, on real
-submissions graded by nbgrader both ways: tests/test_skip_differential.py.)"""
+submissions graded by nbgrader both ways: tests/coursegrader/test_skip_differential.py.)"""
 from __future__ import annotations
 
 import ast

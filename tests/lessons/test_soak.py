@@ -13,7 +13,7 @@ kernel sent them (their header dates, recorded by nbclient's ``record_timing``) 
 if the client held them more than ``HELD_S`` seconds. A cell that gets no reply at all fails after
 ``SOAK_CELL_TIMEOUT`` seconds (environment variable, default 60) instead of hanging CI.
 
-Run alone: ``python -m pytest tests/test_soak.py`` or ``python -m tests.test_soak [LESSON...]``
+Run alone: ``python -m pytest tests/lessons/test_soak.py`` or ``python -m tests.lessons.test_soak [LESSON...]``
 (prints each lesson's wall and CPU seconds).
 """
 from __future__ import annotations

@@ -263,7 +263,7 @@ def _resolve(version):
     --no-deps: the question is whether each pin has a distribution for this Python. Their own
     dependencies are not pinned (pip picks what fits each Python), and resolving them too costs
     about 10 CPU-seconds more per Python in pip's parsing of index pages; on the running Python the
-    whole set is proven by the installed venv itself (tests/test_environment.py).
+    whole set is proven by the installed venv itself (tests/repo/test_environment.py).
     --only-binary: every pin installs from a wheel, nothing is compiled on a student's machine.
     --use-feature=fast-deps: pip reads each wheel's metadata with HTTP range requests instead of
     downloading the whole wheel (PyPI's torch wheels are about 500 MB).

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
 import re
 import shutil
 import statistics
@@ -35,7 +34,7 @@ if not os.path.exists(CHROMIUM):
                 "to run the browser tests", allow_module_level=True)
 
 from browserkit import (  # noqa: E402
-    CHROMIUM_ARGS,  # noqa: E402,F401 - test_feedback_offline.py imports it from here
+    ARTIFACTS,
     chromium,
     lab_page,
     lab_server,
@@ -48,7 +47,6 @@ from playwright.sync_api import expect  # noqa: E402
 LESSON = "01_gradients"
 # a second lesson with an explorer: the learning-rate slider of lesson 02
 WIDGET_LESSON = "02_gradient_descent"
-ARTIFACTS = pathlib.Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "build" / "test-artifacts" / "browser"))
 # the harness's message for the planted wrong answer (coursekit/exercises/l01_gradients.py, "b100")
 WRONG_ROSENBROCK = '''def rosenbrock(x, a=1.0, b=1.0):
     """Rosenbrock's function, with b hard-coded (a wrong answer)."""

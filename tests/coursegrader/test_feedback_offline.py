@@ -152,8 +152,8 @@ def test_the_generated_page_names_exercises_and_hides_the_machines_folders(feedb
 def test_feedback_page_offline_has_typeset_math_and_fits_the_page(feedback_page):
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("/usr/bin/chromium is absent: install Debian's chromium (bash .ci/system-packages)")
+    from browserkit import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM, CHROMIUM_ARGS
 
     _, path = feedback_page
     html = path.read_text()

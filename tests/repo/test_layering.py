@@ -1,7 +1,7 @@
 """The import rules that keep the trust line and the rooms of the house where the layout says.
 
 - The student package (``coursekit``) never imports the instructor package (``coursegrader``): what
-  a student installs can run without it (tests/test_student_package.py installs it alone).
+  a student installs can run without it (tests/coursekit/test_student_package.py installs it alone).
 - Grading never imports an exercise module by name: exercises are found through the registry.
 - The references import nothing of grading or of the exercises (an answer does not know how it is graded).
 - The pure verdict (``coursekit.check.verdict``) runs no code: it imports neither isolation nor tasks' runners.

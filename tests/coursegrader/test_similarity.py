@@ -1,7 +1,7 @@
 """Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity,
 tools.similarity).
 
-The committed corpus (tests/similarity_corpus, its README says how it is made) measures both sides:
+The committed corpus (tests/coursegrader/similarity_corpus, its README says how it is made) measures both sides:
 every disguised copy (renamed, reordered, loop turned into a comprehension, all at once) against its
 original, and every pair of independently written solutions; the figures are in docs/INSTRUCTORS.md."""
 import inspect
