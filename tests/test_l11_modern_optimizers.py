@@ -496,3 +496,22 @@ def test_side_by_side_evaluates_schedule_free_at_x():
                       seeds=(0,), hidden=(5,), batch=8).run(5)
     at_x, at_y = trainer.evaluate()["sf"]["train"], trainer.evaluate(at_params=True)["sf"]["train"]
     assert at_x.shape == (1,) and at_x[0] != at_y[0]
+
+
+def test_the_teacher_problem_keeps_its_clean_labels_and_logits_agree_with_evaluate():
+    """teacher_problem's y_clean are the teacher's labels: y differs from them only where a label was
+    replaced (a replacement is right a quarter of the time with 4 classes, so about 7.5% of 10% differ);
+    Trainer.logits gives the outputs evaluate() scores (same loss and accuracy)."""
+    from coursekit.side_by_side import Trainer, teacher_problem, torch_optimizer
+
+    problem = teacher_problem(n=4000, noise=0.1, seed=1)
+    wrong = (problem.y != problem.y_clean).double().mean().item()
+    assert 0.06 < wrong < 0.09 and torch.equal(teacher_problem(n=4000, noise=0.0, seed=1).y, problem.y_clean)
+    assert (problem.y_test != problem.y_test_clean).any()
+    small = teacher_problem(n=64, seed=2)
+    trainer = Trainer(small, {"sgd": torch_optimizer(torch.optim.SGD, lr=0.1)}, seeds=(0, 1), hidden=(5,), batch=8).run(3)
+    out = torch.from_numpy(trainer.logits(small.X_test)["sgd"])  # (2, 64, 4)
+    scores = trainer.evaluate()["sgd"]
+    loss = torch.stack([torch.nn.functional.cross_entropy(o, small.y_test) for o in out]).numpy()
+    np.testing.assert_allclose(loss, scores["test"], rtol=1e-12)
+    np.testing.assert_allclose((out.argmax(-1) == small.y_test).double().mean(1).numpy(), scores["accuracy"])
