@@ -29,13 +29,17 @@ import torch
 
 @dataclass
 class Problem:
-    """A classification problem: ``X`` (n, d + 1) float64 with a constant last column, ``y`` (n,) labels."""
+    """A classification problem: ``X`` (n, d + 1) float64 with a constant last column, ``y`` (n,) labels.
+    ``y_clean``, ``y_test_clean``: the labels before any were replaced at random (``None`` when unknown),
+    so that a lesson can tell the mislabelled points from the others."""
 
     X: torch.Tensor
     y: torch.Tensor
     X_test: torch.Tensor
     y_test: torch.Tensor
     classes: int
+    y_clean: torch.Tensor | None = None
+    y_test_clean: torch.Tensor | None = None
 
 
 def teacher_problem(n=1024, d=8, classes=4, hidden=16, noise=0.1, seed=0) -> Problem:
@@ -45,11 +49,12 @@ def teacher_problem(n=1024, d=8, classes=4, hidden=16, noise=0.1, seed=0) -> Pro
     X = torch.randn(2 * n, d, generator=g, dtype=torch.float64)
     T1 = torch.randn(d, hidden, generator=g, dtype=torch.float64)
     T2 = torch.randn(hidden, classes, generator=g, dtype=torch.float64)
-    y = torch.argmax(torch.relu(X @ T1) @ T2, dim=1)
+    clean = torch.argmax(torch.relu(X @ T1) @ T2, dim=1)
     flip = torch.rand(2 * n, generator=g, dtype=torch.float64) < noise
-    y = torch.where(flip, torch.randint(0, classes, (2 * n,), generator=g), y)
+    # a replaced label is drawn at random, so it is still right 1/classes of the time
+    y = torch.where(flip, torch.randint(0, classes, (2 * n,), generator=g), clean)
     X = torch.cat([X, torch.ones(2 * n, 1, dtype=torch.float64)], dim=1)
-    return Problem(X[:n], y[:n], X[n:], y[n:], classes)
+    return Problem(X[:n], y[:n], X[n:], y[n:], classes, y_clean=clean[:n], y_test_clean=clean[n:])
 
 
 @dataclass
@@ -226,6 +231,14 @@ class Trainer:
     def curves(self) -> dict:
         """``{label: array (steps, seeds)}`` of the minibatch losses so far."""
         return {label: np.array(h) for label, h in self.history.items()}
+
+    def logits(self, X: torch.Tensor, at_params=False) -> dict:
+        """``{label: array (S, n, classes)}``: every network's outputs on the points ``X`` (n, d + 1), at
+        ``evaluate_at`` for configurations that name it (``at_params=True``: at the parameters themselves)."""
+        with torch.no_grad(), one_thread():
+            out = _forward(self._stacked(evaluate=not at_params), X).numpy()
+        S = len(self.seeds)
+        return {label: out[k * S:(k + 1) * S] for k, label in enumerate(self.configs)}
 
     def evaluate(self, at_params=False) -> dict:
         """``{label: {"train": (S,), "test": (S,), "accuracy": (S,)}}``: the loss on the whole training

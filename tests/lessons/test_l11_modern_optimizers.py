@@ -496,3 +496,59 @@ def test_side_by_side_evaluates_schedule_free_at_x():
                       seeds=(0,), hidden=(5,), batch=8).run(5)
     at_x, at_y = trainer.evaluate()["sf"]["train"], trainer.evaluate(at_params=True)["sf"]["train"]
     assert at_x.shape == (1,) and at_x[0] != at_y[0]
+
+
+def test_the_teacher_problem_keeps_its_clean_labels_and_logits_agree_with_evaluate():
+    """teacher_problem's y_clean are the teacher's labels: y differs from them only where a label was
+    replaced (a replacement is right a quarter of the time with 4 classes, so about 7.5% of 10% differ);
+    Trainer.logits gives the outputs evaluate() scores (same loss and accuracy)."""
+    from coursekit.side_by_side import Trainer, teacher_problem, torch_optimizer
+
+    problem = teacher_problem(n=4000, noise=0.1, seed=1)
+    wrong = (problem.y != problem.y_clean).double().mean().item()
+    assert 0.06 < wrong < 0.09 and torch.equal(teacher_problem(n=4000, noise=0.0, seed=1).y, problem.y_clean)
+    assert (problem.y_test != problem.y_test_clean).any()
+    small = teacher_problem(n=64, seed=2)
+    trainer = Trainer(small, {"sgd": torch_optimizer(torch.optim.SGD, lr=0.1)}, seeds=(0, 1), hidden=(5,), batch=8).run(3)
+    out = torch.from_numpy(trainer.logits(small.X_test)["sgd"])  # (2, 64, 4)
+    scores = trainer.evaluate()["sgd"]
+    loss = torch.stack([torch.nn.functional.cross_entropy(o, small.y_test) for o in out]).numpy()
+    np.testing.assert_allclose(loss, scores["test"], rtol=1e-12)
+    np.testing.assert_allclose((out.argmax(-1) == small.y_test).double().mean(1).numpy(), scores["accuracy"])
+
+
+def test_the_state_table_without_lion_pytorch_and_schedulefree_says_what_it_did_not_measure():
+    """Lesson 11's state table in a kernel with the student package alone (neither lion_pytorch nor
+    schedulefree importable): Lion's and schedule-free SGD's rows come from the student's functions and
+    say 'not measured', the Lion claim says its count is the student's lion_step's, and the two
+    schedulefree sentences are reported as not measured, not ticked. The lesson is cut to the table's
+    cells and what they read (the grader's cellflow analysis)."""
+    import nbformat
+
+    from coursegrader.grading.cellflow import needed_cells
+    from tools.editions import NOTEBOOKS, reading_edition, source_path
+
+    from helpers import execute
+
+    nb = reading_edition(nbformat.read(source_path("11_modern_optimizers"), as_version=4))
+    cells = [dict(c, metadata={k: v for k, v in c.metadata.items() if k != "nbgrader"}) for c in nb.cells]
+    table = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and "TABLE" in c["source"]]
+    assert len(table) == 2  # the table, and its claims
+    for i in table:
+        cells[i]["metadata"]["nbgrader"] = {"locked": True}  # cells the analysis must keep
+    keep = needed_cells(cells, cells)
+    block = "import sys\nsys.modules['lion_pytorch'] = None\nsys.modules['schedulefree'] = None"
+    nb.cells = [nbformat.v4.new_code_cell(block)] + [c for i, c in enumerate(nb.cells) if i in keep]
+    done = execute(nb, NOTEBOOKS, timeout=600)
+    errors = [o for c in done.cells if c["cell_type"] == "code" for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert not errors, errors[0]["evalue"]
+    shown = "\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+                      for c in done.cells if c["cell_type"] == "code" and "TABLE" in c["source"]
+                      for o in c["outputs"])
+    rows = {line.split("  ")[0]: line for line in shown.splitlines()}
+    assert {"Lion", "schedule-free SGD"} <= rows.keys(), shown  # the old table had neither row
+    assert "not measured" in rows["Lion"] and "lion-pytorch" in rows["Lion"], shown
+    assert "not measured" in rows["schedule-free SGD"] and "schedulefree" in rows["schedule-free SGD"], shown
+    assert "✓ Momentum, Lion and Muon keep one value per weight" in shown and "from your lion_step" in shown, shown
+    assert "– not measured: the two sentences below on the state of schedulefree's optimizers" in shown, shown
+    assert "SGDScheduleFreeReference" not in shown.replace("not measured: the two", ""), shown
