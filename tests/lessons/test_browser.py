@@ -277,7 +277,7 @@ def explorer_notebook(lesson, release_nb):
     for cell in cells:
         if cell["cell_type"] == "code" and EXPLORER.search(cell["source"]):
             cell["metadata"]["nbgrader"] = {"locked": True}  # a cell the analysis must keep
-    keep = needed_cells(cells)
+    keep = needed_cells(cells, cells)  # the notebook analysed as its own lesson: every cell unchanged
     nb.cells = [c for i, c in enumerate(nb.cells) if i in keep]
     return nb
 
