@@ -36,9 +36,9 @@ def _names_read(code: types.CodeType) -> set[str]:
 
 def graded_callees(fn: Callable, graded: Collection[str]) -> dict[str, list[dict]]:
     """``{callee name: [the globals dicts it is read from]}``: the functions named in ``graded`` that
-    ``fn`` reads as globals, directly or through its helpers (plain functions whose module is the one
-    the function that reaches them was defined in: the notebook's own helpers). ``fn``'s own name is
-    not its callee (recursion)."""
+    ``fn`` reads as globals, bound to a callable, directly or through its helpers (plain functions
+    whose module is the one the function that reaches them was defined in: the notebook's own
+    helpers). ``fn``'s own name is not its callee (recursion)."""
     fn = getattr(fn, "__func__", fn)
     own = getattr(fn, "__name__", None)
     found: dict[str, list[dict]] = {}
@@ -62,7 +62,7 @@ def graded_callees(fn: Callable, graded: Collection[str]) -> dict[str, list[dict
             if name not in namespace:
                 continue
             value = namespace[name]
-            if name in graded and name != own:
+            if callable(value) and name != own and name in graded:
                 where = found.setdefault(name, [])
                 if not any(g is namespace for g in where):
                     where.append(namespace)

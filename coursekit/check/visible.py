@@ -15,7 +15,7 @@ from .callees import function_name, graded_callees
 from .collect import RawResult, collect
 from .followon import check_failed
 from .store import stored_key
-from .tasks import all_tasks, get_task
+from .tasks import GradedFunctions, get_task
 from .verdict.report import case_text, notes_text
 from .verdict.score import Evaluation, score
 
@@ -42,15 +42,11 @@ def evaluate(name: str, fn: Callable[..., Any]) -> Evaluation:
 def failing_callees(name: str, fn: Callable[..., Any]) -> list[str]:
     """The graded functions of this lesson or an earlier one that ``fn`` calls (read from its code:
     :mod:`.callees`) and that fail their own visible check, by name."""
-    lesson = get_task(name).lesson
-    keys: dict[str, list[str]] = {}
-    for task in all_tasks():
-        if task.lesson <= lesson:
-            keys.setdefault(function_name(task.name), []).append(task.name)
+    graded = GradedFunctions(get_task(name).lesson)
     failing = []
-    for callee, namespaces in sorted(graded_callees(fn, keys).items()):
+    for callee, namespaces in sorted(graded_callees(fn, graded).items()):
         own = namespaces[0][callee]
-        if any(not all(r.passed for r in evaluate(key, own).results) for key in keys[callee]):
+        if any(not all(r.passed for r in evaluate(key, own).results) for key in graded.keys_of(callee)):
             failing.append(callee)
     return failing
 

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from coursekit.check.callees import function_name, graded_callees
+from coursekit.check.callees import graded_callees
 from coursekit.check.collect import RawResult, collect
-from coursekit.check.tasks import all_tasks
+from coursekit.check.tasks import GradedFunctions
 from coursekit.check.verdict.judge import judge
 
 from ..exercise import Exercise
@@ -50,14 +50,9 @@ def substituted(bindings: Sequence[Binding]) -> Iterator[None]:
             namespace[name] = value
 
 
-def graded_names(lesson: str) -> set[str]:
-    """The names of the graded functions of ``lesson`` and the lessons before it."""
-    return {function_name(t.name) for t in all_tasks() if t.lesson <= lesson}
-
-
 def keys_of(name: str, lesson: str) -> list[str]:
     """The registry keys that grade function ``name`` (``batchnorm_forward`` and ``batchnorm_forward[eval]``)."""
-    return sorted(t.name for t in all_tasks() if function_name(t.name) == name and t.lesson <= lesson)
+    return GradedFunctions(lesson).keys_of(name)
 
 
 def reference_of(name: str, lesson: str) -> Callable:
@@ -99,8 +94,7 @@ def run_cases(ex: Exercise, fn: Callable[..., Any], cases: Sequence[Any],
 def plan(fn: Callable[..., Any], lesson: str, _stack: tuple[str, ...] = ()) -> Plan:
     """The root causes ``fn`` reaches through the graded functions it calls, and their bindings."""
     found = Plan()
-    names = graded_names(lesson)
-    for name, namespaces in sorted(graded_callees(fn, names).items()):
+    for name, namespaces in sorted(graded_callees(fn, GradedFunctions(lesson)).items()):
         if name in _stack or name in found.roots:
             continue
         if all(namespace[name] is reference_of(name, lesson) for namespace in namespaces):
