@@ -13,7 +13,10 @@ self-contained page, with its figures also as PNG files beside it:
   no known mistake": answers to read yourself) and those whose code only delegated.
 
 Mistakes are counted from the recorded verdict data, never by reading report text. A student counts
-once per mistake however many cases show it.
+once per mistake however many cases show it. Root causes are counted, not cascades: an exercise whose
+function calls a graded function that fails its own tests is judged with the course's reference in
+its place (``judged_with`` in its verdict), so the callee's slip is counted once, at the callee; the
+page says how many students were judged so, under the caller.
 """
 from __future__ import annotations
 
@@ -43,6 +46,8 @@ class ExerciseSummary:
     mistakes: Counter = field(default_factory=Counter)  # mistake id -> number of students
     unexplained: list = field(default_factory=list)     # students who failed a case no mistake explains
     delegated: list = field(default_factory=list)       # students whose code only delegated (0 points)
+    judged_with: Counter = field(default_factory=Counter)  # callee -> students whose exercise was judged with
+    # the course's callee in place of theirs (it fails its own tests: the root cause, counted at the callee)
     unverified: int = 0
 
 
@@ -80,6 +85,7 @@ def collect(course: pathlib.Path, lesson: str, db_url: str | None = None) -> Cla
                 made = {c.get("mistake") for c in v.get("cases", []) if c.get("mistake")} \
                     if v.get("naming") == NAMING else set()  # an older rule named what it did not reproduce
                 ex.mistakes.update(made)
+                ex.judged_with.update(n for n in v.get("judged_with", []) if isinstance(n, str))
                 if v.get("delegated"):
                     ex.delegated.append(student)
                 elif any(not c.get("passed") and not c.get("mistake") for c in v.get("cases", [])):
@@ -175,6 +181,10 @@ def render(data: ClassData, pngs: dict[str, bytes]) -> str:
                      f"{len(ex.scores)})</small></h3>")
         if ex.unverified:
             parts.append(f"<p class='warn'>{ex.unverified} submission(s) had no verifiable results.</p>")
+        for callee, count in sorted(ex.judged_with.items()):
+            parts.append(f"<p>{count} student(s) were judged with the course's <code>{html.escape(callee)}</code> "
+                         f"here, because theirs fails its own tests: counted at <code>{html.escape(callee)}</code>, "
+                         "not here.</p>")
         if not lost:
             parts.append("<p>Everyone earned full marks.</p>")
             continue

@@ -15,6 +15,15 @@ case as one ``display_data`` output of MIME type :data:`MIME`::
     <case> = {"value": <wire-encoded value>, "error": str|null, "output": str,
               "delegated": [str, ...], "modified": str|null}
 
+When the function was judged on its own with the course's reference in place of graded functions it
+calls that fail their own hidden cases (:mod:`coursegrader.grading.kernel.cascade`), two more keys::
+
+    "judged_with": {"<callee function>": {"<callee's registry key>": [<case>, ...]}, ...}
+    "own": [<case>, ...]
+
+``judged_with`` holds each replaced callee's results on its own hidden cases (the evidence that it
+fails them: :func:`parse_judged_with`), ``own`` the function's results with the student's own callees.
+
 The kernel runs student code: a payload is data to validate, never to trust. :func:`parse_payload`
 refuses anything else (another version, unknown keys such as a forged ``score``, a wrong number of
 cases, more than :data:`MAX_PAYLOAD_CHARS`), raising :class:`PayloadError`.
@@ -23,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from coursekit.check import wire
@@ -119,7 +128,7 @@ MIME = "application/vnd.coursekit.results+json"
 VERSION = 1
 MAX_PAYLOAD_CHARS = 64_000_000  # far above any honest payload (arrays are capped by wire.MAX_ARRAY_BYTES)
 MAX_CASES = 10_000
-_PAYLOAD_KEYS = {"version", "exercise", "cases"}
+_PAYLOAD_KEYS = {"version", "exercise", "cases", "judged_with", "own"}
 _CASE_KEYS = {"value", "error", "output", "delegated", "modified"}
 
 
@@ -153,14 +162,22 @@ def raw_from_json(obj: Any) -> RawResult:
     return RawResult(value, error, output, delegated, modified)
 
 
-def make_payload(exercise: str, raws: Iterable[RawResult]) -> dict:
-    """The payload the kernel publishes for one graded exercise."""
-    return {"version": VERSION, "exercise": exercise, "cases": [raw_to_json(r) for r in raws]}
+def make_payload(exercise: str, raws: Iterable[RawResult],
+                 judged_with: Mapping[str, Mapping[str, Iterable[RawResult]]] | None = None,
+                 own: Iterable[RawResult] | None = None) -> dict:
+    """The payload the kernel publishes for one graded exercise (``judged_with`` and ``own`` only
+    when callees were replaced: see the module's docstring)."""
+    payload = {"version": VERSION, "exercise": exercise, "cases": [raw_to_json(r) for r in raws]}
+    if judged_with:
+        payload["judged_with"] = {name: {key: [raw_to_json(r) for r in rs] for key, rs in keys.items()}
+                                  for name, keys in judged_with.items()}
+        payload["own"] = [raw_to_json(r) for r in own or ()]
+    return payload
 
 
-def payload_output(exercise: str, raws: Iterable[RawResult]) -> dict:
+def payload_output(exercise: str, raws: Iterable[RawResult], **cascade) -> dict:
     """``{MIME: payload}``: what the kernel hands to ``IPython.display.display(..., raw=True)``."""
-    return {MIME: make_payload(exercise, raws)}
+    return {MIME: make_payload(exercise, raws, **cascade)}
 
 
 def payloads_in(outputs: Iterable[Mapping]) -> dict[str, list[Any]]:
@@ -202,6 +219,42 @@ def parse_payload(data: Any, exercise: str, n_cases: int) -> list[RawResult]:
     if len(raws) != n_cases:
         raise PayloadError(f"{len(raws)} results for {n_cases} cases")
     return raws
+
+
+def parse_judged_with(data: Mapping, n_cases: int, cases_of: Callable[[str, str], int]) -> \
+        tuple[dict[str, dict[str, list[RawResult]]], list[RawResult] | None]:
+    """The callees a payload (already read by :func:`parse_payload`) says were replaced, with their
+    results on their own hidden cases, and the function's results with the student's own callees
+    (``({}, None)`` when nothing was replaced). ``cases_of(callee, key)`` is the number of hidden
+    cases of the callee's registry key ``key``; it raises ``KeyError`` when ``key`` does not grade a
+    graded function named ``callee`` that this exercise may call."""
+    judged = data.get("judged_with")
+    if judged is None:
+        if "own" in data:
+            raise PayloadError("results with the student's own callees, but no callee was replaced")
+        return {}, None
+    if not isinstance(judged, dict) or not judged or not all(
+            isinstance(keys, dict) and keys and all(isinstance(rs, list) for rs in keys.values())
+            for keys in judged.values()):
+        raise PayloadError("malformed judged_with")
+    found: dict[str, dict[str, list[RawResult]]] = {}
+    for name, keys in judged.items():
+        for key, cases in keys.items():
+            try:
+                expected = cases_of(name, key)
+            except KeyError as exc:
+                raise PayloadError(f"{key!r} of {name!r} is not a graded function this exercise may call") from exc
+            raws = [raw_from_json(c) for c in cases]
+            if len(raws) != expected:
+                raise PayloadError(f"{len(raws)} results for the {expected} cases of {key}")
+            found.setdefault(name, {})[key] = raws
+    own = data.get("own")
+    if not isinstance(own, list):
+        raise PayloadError("judged_with without the results with the student's own callees")
+    own = [raw_from_json(c) for c in own]
+    if len(own) != n_cases:
+        raise PayloadError(f"{len(own)} results with the student's own callees for {n_cases} cases")
+    return found, own
 
 
 # -- verdicts kept in an autograded notebook -----------------------------------------------------

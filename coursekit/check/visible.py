@@ -11,10 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import StudentFacing
+from .callees import function_name, graded_callees
 from .collect import RawResult, collect
 from .followon import check_failed
 from .store import stored_key
-from .tasks import get_task
+from .tasks import GradedFunctions, get_task
 from .verdict.report import case_text, notes_text
 from .verdict.score import Evaluation, score
 
@@ -38,15 +39,35 @@ def evaluate(name: str, fn: Callable[..., Any]) -> Evaluation:
     return _run(name, fn)[0]
 
 
+def failing_callees(name: str, fn: Callable[..., Any]) -> list[str]:
+    """The graded functions of this lesson or an earlier one that ``fn`` calls (read from its code:
+    :mod:`.callees`) and that fail their own visible check, by name."""
+    graded = GradedFunctions(get_task(name).lesson)
+    failing = []
+    for callee, namespaces in sorted(graded_callees(fn, graded).items()):
+        own = namespaces[0][callee]
+        if any(not all(r.passed for r in evaluate(key, own).results) for key in graded.keys_of(callee)):
+            failing.append(callee)
+    return failing
+
+
 def check(name: str, fn: Callable[..., Any]) -> None:
     """The visible test: a few fixed cases. Raises ``AssertionError`` (:class:`CheckFailed`) describing
-    the first failure; while nbgrader validates, later cells that only repeat it are skipped
-    (:mod:`.followon`)."""
+    the first failure, led, when graded functions ``fn`` calls fail their own checks, by a line naming
+    them as what to fix first (and then no catalogued mistake of ``fn`` is named); while nbgrader
+    validates, later cells that only repeat it are skipped (:mod:`.followon`)."""
     ev, raws = _run(name, fn)
     for r, raw in zip(ev.results, raws):
         if not r.passed:
             check_failed(name, fn)
-            raise CheckFailed(f"{name}: visible check failed\n"
+            first = ""
+            callees = failing_callees(name, fn)
+            if callees:  # the root cause first; no mistake of this function is named for what it explains
+                which = ", ".join(f"`{c}`" for c in callees)
+                them = "it and it fails its own check" if len(callees) == 1 else "them and they fail their own checks"
+                first = f"fix {which} first: your `{function_name(name)}` calls {them}\n"
+                r.mistake, r.difference = None, None
+            raise CheckFailed(f"{first}{name}: visible check failed\n"
                               + case_text(ev.task, r, verbose=True, messages=ev.messages),
                               student_error=raw.exception)
     print(f"✓ {name}: {len(ev.results)} visible checks passed. "

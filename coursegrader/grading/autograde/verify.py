@@ -6,7 +6,10 @@ cell calling ``grade("name", fn)`` it takes the raw results the kernel published
 (:mod:`coursekit.check.verdict`), and rewrites the cell's outputs with the verified report and
 score. Whatever a notebook does to ``coursegrader.grading``, numpy, torch, IPython or the cell's
 displayed result, the score that counts is this one; a grade cell without verifiable results
-earns 0 with a message. The verdicts are also kept, as data, in the cell's metadata
+earns 0 with a message. A function the kernel judged with the course's reference in place of graded
+functions it calls (:mod:`coursegrader.grading.kernel.cascade`) is scored on those results only when
+the payload's own evidence shows each replaced callee failing one of its own hidden cases, judged here.
+The verdicts are also kept, as data, in the cell's metadata
 (``metadata.coursekit.verdicts``: per case, passed or not and the id of the catalogued mistake it
 matched) for tools that read the class's results.
 """
@@ -15,10 +18,12 @@ from __future__ import annotations
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from coursekit.check.callees import function_name
+from coursekit.check.verdict.judge import judge
 from coursekit.check.verdict.report import report
-from coursekit.check.verdict.score import score
+from coursekit.check.verdict.score import Evaluation, judged_on_its_own, score
 
-from ..protocol import VERDICTS_KEY, grade_calls, is_grade_cell, parse_payload, payloads_in
+from ..protocol import VERDICTS_KEY, grade_calls, is_grade_cell, parse_judged_with, parse_payload, payloads_in
 from ..registry import get_exercise
 
 
@@ -40,6 +45,37 @@ class VerifyGrades(NbGraderPreprocessor):
             cases = list(ex.hidden())
             self._expected[name] = (cases, ex.answer_key(cases))
         return self._expected[name]
+
+    def judged(self, name: str, payload) -> Evaluation:
+        """A payload's results judged here: on the results with the course's reference in place of
+        the callees the payload says fail their own hidden cases, when their own results (in the
+        payload) fail them; otherwise on the results with the student's own callees."""
+        ex = get_exercise(name)
+        cases, key = self.expected(name)
+        raws = parse_payload(payload, name, len(cases))
+
+        def cases_of(callee: str, callee_key: str) -> int:
+            callee_ex = get_exercise(callee_key)
+            if function_name(callee_key) != callee or callee == function_name(name) or callee_ex.lesson > ex.lesson:
+                raise KeyError(callee_key)
+            return len(self.expected(callee_key)[0])
+
+        judged, own = parse_judged_with(payload, len(cases), cases_of)
+        if judged and not all(self.fails_own_cases(keys) for keys in judged.values()):
+            judged, raws = {}, own  # a callee that passes its own cases was not to be replaced
+        ev = score(ex, ex.points, cases, raws, key)
+        if judged:
+            judged_on_its_own(ev, list(judged), ex, cases, own, key.expected)
+        return ev
+
+    def fails_own_cases(self, results: dict) -> bool:
+        """Whether a callee's results on its own hidden cases (by registry key) fail one of them."""
+        for callee_key, raws in results.items():
+            callee_ex = get_exercise(callee_key)
+            cases, key = self.expected(callee_key)
+            if not all(judge(callee_ex, c, r, want).passed for c, r, want in zip(cases, raws, key.expected)):
+                return True
+        return False
 
     def verify(self, cell) -> None:
         """Replace a grade cell's outputs with the verified report and score."""
@@ -68,9 +104,7 @@ class VerifyGrades(NbGraderPreprocessor):
             best = None
             for payload in found:  # several (a forged one among them): the lowest counts
                 try:
-                    cases, key = self.expected(name)
-                    raws = parse_payload(payload, name, len(cases))
-                    ev = score(ex, ex.points, cases, raws, key)
+                    ev = self.judged(name, payload)
                 except Exception as exc:  # noqa: BLE001 - malformed results earn nothing, never crash
                     text = (f"{name}: the results sent by the notebook could not be read "
                             f"({type(exc).__name__}: {exc}). Score: 0 / {ex.points:g}")

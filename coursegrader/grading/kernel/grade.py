@@ -7,10 +7,11 @@ from typing import Any
 from coursekit.check.collect import RawResult, collect
 from coursekit.check.task import Case
 from coursekit.check.verdict.report import case_text, notes_text, report
-from coursekit.check.verdict.score import AnswerKey, Evaluation, score
+from coursekit.check.verdict.score import AnswerKey, Evaluation, judged_on_its_own, score
 
 from ..exercise import Exercise
 from ..registry import get_exercise
+from . import cascade
 from .publish import publish
 
 
@@ -22,10 +23,27 @@ def _run(ex: Exercise, fn: Callable[..., Any], cases: list[Case]) -> tuple[Answe
     return key, [collect(ex, fn, case, forbidden=[ex.reference]) for case in cases]
 
 
+def _on_its_own(ex: Exercise, fn: Callable[..., Any], cases: list[Case]) -> tuple[Evaluation, list[RawResult], dict]:
+    """``fn`` judged on its own (:mod:`.cascade`): its evaluation, the results it is scored on, and
+    what the payload must add when callees were replaced (``judged_with``, ``own``; empty if none)."""
+    found = cascade.plan(fn, ex.lesson)
+    key = ex.answer_key(cases)  # the reference first, as in _run
+    raws = cascade.run_cases(ex, fn, cases, found.bindings)
+    ev = score(ex, ex.points, cases, raws, key)
+    if not found.roots:
+        return ev, raws, {}
+    own = cascade.run_cases(ex, fn, cases, ())
+    judged_on_its_own(ev, list(found.roots), ex, cases, own, key.expected)
+    return ev, raws, {"judged_with": {n: c.raws for n, c in found.roots.items()}, "own": own}
+
+
 def evaluate(name: str, fn: Callable[..., Any], *, hidden: bool = True) -> Evaluation:
-    """Run every case of an exercise on ``fn`` and score it (no printing)."""
+    """Run every case of an exercise on ``fn`` and score it (no printing); the hidden cases judge
+    ``fn`` on its own (graded functions it calls that fail their own tests replaced, :mod:`.cascade`)."""
     ex = get_exercise(name)
     cases = list(ex.hidden() if hidden else ex.visible())
+    if hidden:
+        return _on_its_own(ex, fn, cases)[0]
     key, raws = _run(ex, fn, cases)
     return score(ex, ex.points, cases, raws, key)
 
@@ -52,10 +70,8 @@ def grade(name: str, fn: Callable[..., Any]) -> float:
     """
     try:
         ex = get_exercise(name)
-        cases = list(ex.hidden())
-        key, raws = _run(ex, fn, cases)
-        publish(name, raws)
-        ev = score(ex, ex.points, cases, raws, key)
+        ev, raws, extra = _on_its_own(ex, fn, list(ex.hidden()))
+        publish(name, raws, **extra)
     except Exception as exc:  # a broken harness must not write to stderr or give points
         print(f"{name}: the grader could not run ({type(exc).__name__}: {exc}). 0 points; tell your instructor.")
         return 0.0

@@ -7,15 +7,16 @@ from coursekit.runtime import is_autograding
 from ..protocol import payload_output
 
 
-def publish(name: str, raws: list[RawResult]) -> None:
+def publish(name: str, raws: list[RawResult], **cascade) -> None:
     """While autograding, display the results as a payload (:mod:`coursegrader.grading.protocol`)
     that :class:`coursegrader.grading.autograde.VerifyGrades` judges again where student code cannot
     reach: whatever a notebook does to this module, numpy or torch, the score that counts is
-    computed there. Outside autograding it does nothing."""
+    computed there. ``cascade``: ``judged_with`` and ``own`` when callees were replaced
+    (:mod:`coursegrader.grading.protocol`). Outside autograding it does nothing."""
     if not is_autograding():
         return
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover - not in a kernel
         return
-    display(payload_output(name, raws), raw=True)
+    display(payload_output(name, raws, **cascade), raw=True)

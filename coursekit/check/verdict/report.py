@@ -72,11 +72,30 @@ def notes_text(notes: list[str]) -> list[str]:
     return ["Conventions (these cost no points):"] + [f"  note: {n}" for n in notes]
 
 
+def callee_text(ev: Evaluation) -> list[str]:
+    """What a function was judged with when graded functions it calls fail their own tests, and
+    whether it works with the student's own (at no cost), as report lines."""
+    if not ev.judged_with:
+        return []
+    names = ", ".join(f"`{n}`" for n in ev.judged_with)
+    yours = "yours fails its own tests" if len(ev.judged_with) == 1 else "yours fail their own tests"
+    lines = [f"Judged with the course's {names}, because {yours}: {ev.task.name} is graded on its own."]
+    if ev.own_callees is not None:
+        passed, total = ev.own_callees
+        if passed < total:
+            lines.append(f"With your own {names}, {ev.task.name} passes {passed} of {total} hidden cases "
+                         f"(no deduction here: fix {names} first).")
+        else:
+            lines.append(f"With your own {names}, {ev.task.name} passes every hidden case too.")
+    return lines
+
+
 def report(ev: Evaluation) -> str:
     """The per-case report of a hidden test, as printed under a grade cell."""
     task = ev.task
     passed = sum(r.passed for r in ev.results)
     lines = [f"{task.name}: {passed} of {len(ev.results)} hidden cases passed"]
+    lines += callee_text(ev)
     for i, r in enumerate(ev.results, 1):
         mark = "✓" if r.passed else "✗"
         lines.append(f"  {mark} [{i}/{len(ev.results)}] {r.case.label}")

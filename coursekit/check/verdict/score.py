@@ -74,6 +74,11 @@ class Evaluation:
     delegated: list[str]
     messages: Mapping[str, str] = field(default_factory=dict)
     explained_by: list[str] = field(default_factory=list)
+    # graded functions the student's function calls that fail their own hidden cases: the cases were
+    # run with the course's reference in their place (the root causes; see :func:`judged_on_its_own`)
+    judged_with: list[str] = field(default_factory=list)
+    # with the student's own callees: how many cases passed, of how many (None: nothing was replaced)
+    own_callees: tuple[int, int] | None = None
 
     @property
     def mistakes(self) -> list[str]:
@@ -111,7 +116,7 @@ class Evaluation:
         case); what a class-wide report counts."""
         return {"exercise": self.task.name, "lesson": self.task.lesson, "score": self.score,
                 "points": float(self.points), "delegated": list(self.delegated),
-                "likely_mistake": self.likely_mistake, "naming": NAMING,
+                "likely_mistake": self.likely_mistake, "naming": NAMING, "judged_with": list(self.judged_with),
                 "cases": [{"label": r.case.label, "passed": r.passed, "mistake": r.mistake} for r in self.results],
                 "notes": self.notes}
 
@@ -144,6 +149,18 @@ def name_mistakes(task: Task, results: Sequence[CaseResult], key: AnswerKey) -> 
     for r in wrong:
         r.mistake = names[0] if names else None
     return names
+
+
+def judged_on_its_own(ev: Evaluation, judged_with: Sequence[str], task: Task, cases: Sequence[Case],
+                      own: Sequence[RawResult], expected: Sequence[Any]) -> Evaluation:
+    """``ev`` (the function's cases run with the course's reference in place of its callees
+    ``judged_with``, which fail their own hidden cases) told what it was judged with, and how many
+    of its cases pass with the student's own callees (``own``: its results then; no mistake is named
+    on them and they cost nothing: the failures a wrong callee explains are the callee's)."""
+    ev.judged_with = sorted(judged_with)
+    ev.own_callees = (sum(judge(task, case, raw, want).passed for case, raw, want in zip(cases, own, expected)),
+                      len(cases))
+    return ev
 
 
 def score(task: Task, points: float, cases: Sequence[Case], raws: Sequence[RawResult], key: AnswerKey) -> Evaluation:
