@@ -46,7 +46,7 @@ IMPORTS = """%matplotlib inline
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
-from coursegrader.grading import check, grade
+from coursekit.check import check
 from coursekit.plotting import use_style
 from coursekit.widgets import explore
 use_style()"""

@@ -2,7 +2,7 @@
 
 A class is built the way autograding leaves it: nbgrader's gradebook (through its API) holds each
 student's grade-cell scores, and each autograded notebook's grade cells keep the verdict records the
-real verdict code makes (``evaluate(...).record()``) for the student's function: here, catalogued
+real verdict code makes (``evaluate(...).as_data()``) for the student's function: here, catalogued
 wrong implementations planted in known numbers.
 """
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _record(name, fn=None):
     computed once per function: a class of 200 has only a handful of distinct answers."""
     key = (name, id(fn))  # catalogue mistakes made by one factory share their code object
     if key not in _RECORDS:
-        _RECORDS[key] = evaluate(name, fn or clone(get_exercise(name).reference)).record()
+        _RECORDS[key] = evaluate(name, fn or clone(get_exercise(name).reference)).as_data()
     return _RECORDS[key]
 
 

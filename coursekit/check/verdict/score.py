@@ -69,7 +69,7 @@ class Evaluation:
         """What a mistake's name means to a student."""
         return self.messages.get(name, name)
 
-    def record(self) -> dict:
+    def as_data(self) -> dict:
         """The verdict as plain data (JSON-able): per case, whether it passed and the id of the
         catalogued mistake it matched; what a class-wide report counts."""
         return {"exercise": self.task.name, "lesson": self.task.lesson, "score": self.score,
