@@ -168,15 +168,15 @@ def build_class(course, outside, listener):
         import coursegrader.grading
         def grade(name, fn):
             return {"gradient_check": 3.0, "torch_grad": 3.0}.get(name, 0.0)
-        coursegrader.grading.grade = coursegrader.grading.kernel.notebook.grade = grade
+        coursegrader.grading.grade = coursegrader.grading.kernel.grade.grade = grade
         # and, for good measure, rewrite every later cell that grades into a bare full score
         get_ipython().input_transformers_cleanup.append(
             lambda lines: ["3.0\\n"] if any("grade(" in l for l in lines) else lines)""")),
                               full(gradient_check=0, torch_grad=0))
     plan["delegates"] = (Submission(course)
-                         .solve("rosenbrock", "from coursekit.functions import rosenbrock as _rb\n"
+                         .solve("rosenbrock", "from coursegrader.reference.rosenbrock import rosenbrock as _rb\n"
                                               "def rosenbrock(x, a=1.0, b=1.0):\n    return _rb(x, a, b)")
-                         .solve("forward_difference", "import coursekit.gradients\n"
+                         .solve("forward_difference", "import coursegrader.reference.gradients\n"
                                 "def forward_difference(f, x, eps=1e-6):\n"
                                 "    return coursegrader.reference.gradients.forward_difference(f, x, eps)"),
                          full(rosenbrock=0, forward_difference=0))
