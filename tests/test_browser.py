@@ -22,7 +22,7 @@ import time
 import nbformat
 import pytest
 
-from tools.course import filled_release
+from testkit.students import filled_release
 from tools.editions import ROOT
 
 CHROMIUM = "/usr/bin/chromium"

@@ -1,4 +1,4 @@
-"""Hostile submissions, autograded by nbgrader's own autograde (through tools/grade.py, 2 workers).
+"""Hostile submissions, autograded by nbgrader's own autograde (through make grade's client, 2 workers).
 
 One class of students, each starting from the full solutions of lesson 01 (17 points) and
 doing one hostile thing. For each: the score is what the honest part of the work earns (the
@@ -22,7 +22,7 @@ import pytest
 
 from coursegrader.grading import evaluate
 from coursegrader.grading.autograde import sandbox
-from tools import grade as grader
+from coursegrader.grading.cluster.client import autograde_lesson
 
 from gradingkit import LESSON, POINTS, Submission, cell_text, code_cell, fingerprint, make_course, markdown_cell, scores
 from reference import matches, snapshot
@@ -257,7 +257,7 @@ def graded(tmp_path_factory):
             submission.write(course, student)
         before = fingerprint(course, skip=["autograded", "gradebook.db", ".nbgrader.log"])
         outside_before = fingerprint(outside)
-        outcomes = grader.grade(LESSON, course=course, workers=2, timeout=20, progress=False, feedback=False,
+        outcomes = autograde_lesson(course, LESSON, workers=2, timeout=20, progress=False, feedback=False,
                                 csv_path=tmp_path_factory.mktemp("summary") / "grades.csv")
     finally:
         listener.close()

@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
+from coursegrader.coursedir import tool_env
 from coursegrader.grading.autograde import sandbox
-from tools.course import tool_env
 
 from conftest import ROOT
 from gradingkit import LESSON, POINTS, Submission, make_course

@@ -10,9 +10,10 @@ import re
 import nbformat
 import pytest
 
-from tools.editions import NOTEBOOKS, graded_cells, lessons, nbgrader_meta, source_path
+from coursegrader.grading.protocol import nbgrader_meta
+from tools.editions import NOTEBOOKS, lessons, source_path
 
-from helpers import execute_many, outputs_of
+from helpers import execute_many, graded_cells, outputs_of
 
 LESSONS = lessons()
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from coursegrader.coursedir import gradebook, unknown_lesson
 from coursegrader.grading import get_exercise
 from coursegrader.grading.protocol import grade_calls, is_grade_cell, verdicts_of
-from tools.course import gradebook, unknown_lesson
 from tools.editions import ROOT
 
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from coursegrader.coursedir import unknown_lesson
 from coursegrader.grading import all_exercises
+from coursegrader.grading.protocol import nbgrader_meta
 from coursegrader.reports.code_similarity import THRESHOLD, Code, matched_lines, normalise, similarity
-from tools.course import unknown_lesson
-from tools.editions import ROOT, nbgrader_meta, solution_code
+from tools.editions import ROOT, solution_code
 
 WORKED = "worked solution"
 REFERENCE = "coursekit reference"
