@@ -2,6 +2,8 @@
 
 - :func:`filled_release`: the release notebook with the source's solutions filled in (a student who
   did everything right), some answers replaced, or none at all;
+- :func:`first_mistakes`, :func:`mistake_code`: each graded function of a lesson replaced by its
+  exercise's first catalogued mistake (what the end-to-end test and the claims' sentinel test plant);
 - :func:`write_submission`: a notebook put where nbgrader looks for a student's submission;
 - :func:`clone`: a function under a new code object (graded, it is a student's, not the reference);
 - :func:`make_class`: a course of ``n`` submissions of a lesson (full solutions, planted catalogued
@@ -17,7 +19,7 @@ from collections.abc import Callable, Mapping
 import nbformat
 
 from coursegrader.coursedir import CONFIG_FILE, run_nbgrader
-from coursegrader.grading.protocol import cell_id, nbgrader_meta, split_cell_id
+from coursegrader.grading.protocol import cell_id, grade_calls, is_grade_cell, nbgrader_meta, split_cell_id
 from tools.editions import ROOT, solution_code, source_path
 
 
@@ -41,6 +43,33 @@ def filled_release(lesson: str, release_nb, replace: Mapping[str, str] | None = 
         if nbgrader_meta(cell).get("solution"):
             cell.source = (replace or {}).get(grade_id) or solutions[grade_id]
     return nb
+
+
+def first_mistakes(lesson: str) -> dict[str, dict[str, str]]:
+    """``{solution cell id: {function name: registry key}}``: the graded functions each solution cell
+    defines (those the grade cell after it grades), each to be replaced by the first catalogued mistake
+    of its exercise (a later key for the same function name wins: the last stage of a staged
+    exercise). What the end-to-end test and the claims' sentinel test plant."""
+    source = nbformat.read(source_path(lesson), as_version=4)
+    planted, pending = {}, []
+    for cell in source.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and cell.cell_type == "code":
+            pending.append(meta["grade_id"])
+        elif is_grade_cell(cell) and pending:
+            chosen = {}
+            for key, fn_name in grade_calls(cell.source):
+                chosen[fn_name] = key
+            planted[pending[-1]] = chosen
+            pending = []
+    return planted
+
+
+def mistake_code(chosen: Mapping[str, str]) -> str:
+    """A solution cell's code that defines each function name as its exercise's first catalogued
+    mistake (``chosen``: function name -> registry key, see :func:`first_mistakes`)."""
+    lines = ["from coursegrader.grading import get_exercise"]
+    return "\n".join(lines + [f'{fn_name} = get_exercise("{key}").mistakes[0].fn' for fn_name, key in chosen.items()])
 
 
 def write_submission(course: pathlib.Path, student: str, lesson: str, nb) -> pathlib.Path:
