@@ -187,3 +187,33 @@ def test_recording_is_one_transaction_and_refuses_a_failed_submission(recorded_c
         assert [s.student_id for s in gb.assignment_submissions(LESSON)] == ["ann"]
     with pytest.raises(ValueError, match="nothing to record"):
         record(conf.db_url, conf.course_id, LESSON, GradedSubmission("bea", "failed", "not a notebook"))
+
+
+class _BrokenPlugin:
+    """A course's own late-penalty plugin that raises."""
+
+    def late_submission_penalty(self, student_id, score, total_seconds_late):
+        raise ZeroDivisionError("the course's plugin divided by zero")
+
+
+@QUIET
+def test_a_late_penalty_that_raises_records_nothing_of_the_submission(recorded_course):
+    """Scores and penalty are one transaction: when the course's plugin raises, none of the
+    submission is written (the client reports it failed and keeps no key, so the next run grades
+    it again) and what the instructor set stays."""
+    from coursegrader.coursedir import gradebook, settings
+    from coursegrader.grading.cluster.record import LatePenaltyFailed
+
+    conf = settings(recorded_course)
+    late = LatePenalty()
+    late.plugin = _BrokenPlugin()
+    first = next(iter(POINTS))
+    with pytest.raises(LatePenaltyFailed, match="ZeroDivisionError: the course's plugin divided by zero"):
+        record(conf.db_url, conf.course_id, LESSON, _graded("ann", timestamp=datetime.datetime(2026, 1, 12, 12, 0)),
+               late=late)
+    with gradebook(recorded_course) as gb:
+        sub = gb.find_submission(LESSON, "ann")
+        assert sub.timestamp is None
+        [nb] = sub.notebooks
+        assert all(g.auto_score is None for g in nb.grades)
+        assert gb.find_grade(first, LESSON, LESSON, "ann").manual_score == 1.0
