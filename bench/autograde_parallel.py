@@ -2,11 +2,12 @@
 
     python -m bench.autograde_parallel [--students 40] [--workers 2] [--lesson 01_gradients] [--sandbox required]
 
-Builds a throw-away course with ``--students`` submissions of a lesson (a mix of full solutions,
-planted known mistakes and blank notebooks), then grades it twice from the same start:
-serially with nbgrader's own ``nbgrader autograde`` (one process, one student after another),
-and with ``tools/grade.py`` on an embedded Dask LocalCluster of ``--workers`` processes (worker
-start-up included, feedback pages not generated, as ``nbgrader autograde`` does not make them).
+Builds a throw-away course with ``--students`` submissions of a lesson (:func:`testkit.students.make_class`:
+full solutions, planted known mistakes and blank notebooks), then grades it twice from the same start:
+serially with nbgrader's own ``nbgrader autograde`` (one process, one student after another), and
+with ``make grade``'s client (:func:`coursegrader.grading.cluster.client.autograde_lesson`) on an
+embedded Dask LocalCluster of ``--workers`` processes (worker start-up included, feedback pages not
+generated, as ``nbgrader autograde`` does not make them).
 Prints both throughputs, the speedup, the mean time per submission, and checks that both
 gradebooks hold the same scores.
 Writes the figures as JSON to ``bench-results/autograde_parallel.json``.
@@ -22,45 +23,13 @@ import sys
 import tempfile
 import time
 
-import nbformat
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from coursegrader.grading.protocol import cell_id, split_cell_id  # noqa: E402 - after the path set-up above
-from tools import grade as grader  # noqa: E402 - after the path set-up above
-from tools.course import filled_release, gradebook, run_nbgrader, tool_env, write_submission  # noqa: E402
-
-
-def _nbgrader(course: pathlib.Path, *args: str) -> None:
-    run_nbgrader(course, *args, log_level="ERROR", quiet=True)
-
-
-def make_class(course: pathlib.Path, lesson: str, n: int) -> None:
-    """A course with ``n`` submissions: 2 of 4 full solutions, 1 with a planted mistake, 1 blank."""
-    from coursegrader.grading import get_exercise
-
-    course.mkdir(parents=True)
-    shutil.copytree(ROOT / "source" / lesson, course / "source" / lesson)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    _nbgrader(course, "generate_assignment", lesson, "--force")
-    release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
-    planted = {}  # solution cell -> an import of the exercise's first catalogued mistake
-    for cell in release.cells:
-        ids = split_cell_id(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
-        if ids and ids[1] == "solution":
-            try:
-                mistake = get_exercise(ids[0]).mistakes[0].fn
-                planted[cell_id(ids[0], "solution")] = (f"from {mistake.__module__} import {mistake.__name__} "
-                                                        f"as {ids[0]}")
-            except (KeyError, IndexError):
-                pass
-    for i in range(n):
-        kind = ("solution", "solution", "mistake", "blank")[i % 4]
-        nb = filled_release(lesson, release, replace=planted if kind == "mistake" and i % 3 == 0 else None,
-                            blank=kind == "blank")
-        write_submission(course, f"student{i:03d}", lesson, nb)
+from coursegrader.coursedir import gradebook, run_nbgrader, tool_env  # noqa: E402 - after the path set-up above
+from coursegrader.grading.cluster.client import autograde_lesson  # noqa: E402
+from testkit.students import make_class  # noqa: E402
 
 
 def all_scores(course: pathlib.Path, lesson: str) -> dict:
@@ -89,14 +58,15 @@ def main(argv=None) -> int:
 
         print("serial: nbgrader autograde (one process) ...", flush=True)
         start = time.perf_counter()
-        _nbgrader(serial, "autograde", args.lesson, f"--SafeExecute.sandbox={args.sandbox}")
+        run_nbgrader(serial, "autograde", args.lesson, f"--SafeExecute.sandbox={args.sandbox}", log_level="ERROR",
+                     quiet=True)
         t_serial = time.perf_counter() - start
         load_serial = os.getloadavg()[0]
 
-        print(f"parallel: tools.grade --workers {args.workers} ...", flush=True)
+        print(f"parallel: make grade's client, {args.workers} workers ...", flush=True)
         start = time.perf_counter()
-        outcomes = grader.grade(args.lesson, course=parallel, workers=args.workers, sandbox=args.sandbox,
-                                feedback=False, progress=True)
+        outcomes = autograde_lesson(parallel, args.lesson, workers=args.workers, sandbox=args.sandbox,
+                                    feedback=False, progress=True)
         t_parallel = time.perf_counter() - start
         load_parallel = os.getloadavg()[0]
 
@@ -120,7 +90,7 @@ def main(argv=None) -> int:
     print(f"\n{n} submissions of {args.lesson}, {os.cpu_count()} cores, sandbox: {result['sandbox']}")
     print(f"  serial   nbgrader autograde : {t_serial:7.1f} s  {result['serial_per_minute']:6.1f} submissions/min  "
           f"({result['serial_seconds_per_submission']:.2f} s each)")
-    print(f"  parallel tools.grade x{args.workers}     : {t_parallel:7.1f} s  "
+    print(f"  parallel make grade x{args.workers}      : {t_parallel:7.1f} s  "
           f"{result['parallel_per_minute']:6.1f} submissions/min  "
           f"(median {result['worker_seconds_per_submission_median']} s per submission in a worker)")
     print(f"  speedup {result['speedup']}x; scores identical: {same}; failed: {failed}")

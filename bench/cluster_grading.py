@@ -6,9 +6,9 @@ a submission's time goes, and whether throughput stays flat as the gradebook gro
     python -m bench.cluster_grading --large 400 --workdir DIR   # keep the class in DIR; if the run is
     python -m bench.cluster_grading --analyse DIR               # stopped, the results so far, from DIR
 
-Builds a class (bench.autograde_parallel.make_class: full solutions, planted mistakes, blanks),
+Builds a class (testkit.students.make_class: full solutions, planted mistakes, blanks),
 then grades copies of it from the same start: serially with nbgrader's own ``nbgrader autograde``
-(one process), and with ``tools.grade`` on an embedded LocalCluster of 1 and of 2 workers
+(one process), and with ``make grade``'s client on an embedded LocalCluster of 1 and of 2 workers
 (feedback pages off, as ``nbgrader autograde`` makes none). Reports submissions per hour per
 core, the speedups, the median seconds of each phase on the worker, the steady throughput (the
 first result, i.e. cluster start-up, left out), the machine's load average during each phase,
@@ -31,9 +31,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.autograde_parallel import all_scores, make_class  # noqa: E402 - after the path set-up above
-from tools import grade as grader  # noqa: E402
-from tools.course import run_nbgrader, tool_env  # noqa: E402
+from bench.autograde_parallel import all_scores  # noqa: E402 - after the path set-up above
+from coursegrader.coursedir import run_nbgrader, tool_env  # noqa: E402
+from coursegrader.grading.cluster.client import KEYS, autograde_lesson  # noqa: E402
+from testkit.students import make_class  # noqa: E402
 
 
 def _all_cpu() -> float:
@@ -58,7 +59,7 @@ def on_dask(course: pathlib.Path, lesson: str, workers: int) -> dict:
     load = os.getloadavg()[0]
     done: list[float] = []
     cpu, start = _all_cpu(), time.perf_counter()
-    results = grader.grade(lesson, course=course, workers=workers, feedback=False, progress=True)
+    results = autograde_lesson(course, lesson, workers=workers, feedback=False, progress=True)
     total = time.perf_counter() - start
     cpu = _all_cpu() - cpu
     finished = sorted(r.seconds for r in results)  # per-submission worker seconds
@@ -78,7 +79,7 @@ def on_dask(course: pathlib.Path, lesson: str, workers: int) -> dict:
 
 def _completion_times(course: pathlib.Path, lesson: str) -> list[float]:
     """When each result was recorded (the key files' modification times), in order."""
-    keys = course / grader.KEYS / lesson
+    keys = course / KEYS / lesson
     return sorted(p.stat().st_mtime for p in keys.iterdir()) if keys.is_dir() else []
 
 
@@ -131,7 +132,7 @@ def main(argv=None) -> int:
                 result["serial"]["per_hour_per_core"] = n / result["serial"]["seconds"] * 3600
                 result["serial"]["cpu_per_submission"] = result["serial"]["cpu_seconds"] / n
             for workers in (1, 2):
-                print(f"tools.grade, LocalCluster of {workers} ...", flush=True)
+                print(f"make grade's client, LocalCluster of {workers} ...", flush=True)
                 course = _copy(base, tmp, f"dask{workers}")
                 run = on_dask(course, args.lesson, workers)
                 run.pop("completions")

@@ -2,9 +2,9 @@
 
     python -m bench.profile_autograde [--lesson 01_gradients] [--students 6] [--no-feedback]
 
-Builds a class (:func:`bench.autograde_parallel.make_class`), then grades it in this process
+Builds a class (:func:`testkit.students.make_class`), then grades it in this process
 exactly as a Dask worker does (the worker plugin's ``preload``, then
-:func:`coursegrader.grading.cluster.worker.grade_submission` per submission, sandbox required), with
+:func:`coursegrader.grading.cluster.worker.autograde_submission` per submission, sandbox required), with
 timing probes wrapped around nbgrader's, nbclient's and the course's methods *in this process
 only* (the grading code is not changed by them). Prints, per phase, the median wall seconds per
 submission (the first submission, which sets the lesson up, left out), the worker's and the
@@ -36,8 +36,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.autograde_parallel import make_class  # noqa: E402 - after the path set-up above
-from tools.course import tool_env  # noqa: E402
+from coursegrader.coursedir import tool_env  # noqa: E402 - after the path set-up above
+from testkit.students import make_class  # noqa: E402
 
 _SPENT: dict[str, float] = defaultdict(float)  # phase -> wall seconds, for the submission being graded
 _CPU: dict[str, float] = defaultdict(float)  # phase -> this process's CPU seconds
@@ -239,7 +239,7 @@ def main(argv=None) -> int:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):  # as the worker plugin does
         os.environ[var] = "1"
 
-    from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, grade_submission
+    from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, autograde_submission
     from coursegrader.grading.cluster.worker import preload
 
     load = os.getloadavg()
@@ -264,16 +264,16 @@ def main(argv=None) -> int:
             me, kids, start = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
             if i and args.cprofile:
                 profile.enable()
-            out = grade_submission(bundle, files, sandbox="required", feedback=not args.no_feedback)
+            out = autograde_submission(bundle, files, sandbox="required", feedback=not args.no_feedback)
             profile.disable()
-            row = {"student": student, "status": out["status"], "wall_s": time.perf_counter() - start,
+            row = {"student": student, "status": out.status, "wall_s": time.perf_counter() - start,
                    "worker_cpu_s": _cpu(resource.RUSAGE_SELF) - me,
                    "children_cpu_s": _cpu(resource.RUSAGE_CHILDREN) - kids,
                    "kernel_cpu_s": _KERNEL.get("end", 0.0), "kernel_cpu_marks": dict(_KERNEL),
-                   "worker_phases": dict(out["timings"]), "probes": dict(_SPENT), "probes_cpu": dict(_CPU),
+                   "worker_phases": dict(out.timings), "probes": dict(_SPENT), "probes_cpu": dict(_CPU),
                    "calls": dict(_COUNT), "cells": list(_CELLS)}
             rows.append(row)
-            print(f"{student}: {out['status']} {row['wall_s']:.2f} s wall, worker CPU {row['worker_cpu_s']:.2f} s, "
+            print(f"{student}: {out.status} {row['wall_s']:.2f} s wall, worker CPU {row['worker_cpu_s']:.2f} s, "
                   f"kernel CPU {row['kernel_cpu_s']:.2f} s", flush=True)
         imports = kernel_imports(args.lesson)
     steady = rows[1:] or rows

@@ -37,7 +37,8 @@ import types
 import nbformat
 from nbclient import NotebookClient
 
-from tools.course import clone, filled_release, run_nbgrader, tool_env, write_submission
+from coursegrader.coursedir import run_nbgrader, tool_env
+from testkit.students import clone, filled_release, write_submission
 from tools.editions import ROOT, lessons, source_path
 
 BUDGET = {"lesson_s": 20.0, "course_s": 150.0, "hidden_s": 2.0, "visible_s": 0.5, "autograde_overhead": 0.30}
@@ -46,7 +47,7 @@ IMPORTS = """%matplotlib inline
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
-from coursegrader.grading import check, grade
+from coursekit.check import check
 from coursekit.plotting import use_style
 from coursekit.widgets import explore
 use_style()"""

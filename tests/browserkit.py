@@ -26,7 +26,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tools.course import tool_env
+from coursegrader.coursedir import tool_env
 
 CHROMIUM = "/usr/bin/chromium"
 # where browser tests leave their screenshots (set BROWSER_ARTIFACTS to keep them elsewhere)

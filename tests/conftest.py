@@ -19,7 +19,7 @@ for p in (ROOT, ROOT / "tests", ROOT / "tests" / "lessons"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from tools.course import run_nbgrader, tool_env  # noqa: E402 - after the path set-up above
+from coursegrader.coursedir import run_nbgrader, tool_env  # noqa: E402 - after the path set-up above
 from tools.editions import lessons  # noqa: E402 - after the path set-up above
 
 # nbgrader opens gradebooks by running `alembic` from PATH: make this interpreter's bin visible

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from tools.course import tool_env
+from coursegrader.coursedir import tool_env
 
 
 def _free_port() -> int:

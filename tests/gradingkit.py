@@ -15,11 +15,12 @@ import tempfile
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from coursegrader.coursedir import gradebook
 from coursegrader.grading.protocol import nbgrader_meta
-from tools.course import filled_release, gradebook, write_submission
-from tools.sync_grade_cells import lesson_points
+from testkit.students import filled_release, write_submission
 
 from conftest import ROOT, nbgrader
+from helpers import lesson_points
 
 LESSON = "01_gradients"
 POINTS = lesson_points(LESSON)  # {grade cell: points}, from the registry

@@ -1,9 +1,25 @@
-"""Shared test utilities (``clone`` lives in tools.course, shared with the benchmark)."""
+"""Shared test utilities (``clone`` lives in testkit.students, shared with the benchmark)."""
 from __future__ import annotations
 
-from tools.course import clone
+import nbformat
 
-__all__ = ["clone", "execute", "execute_many", "outputs_of"]
+from coursegrader.grading.protocol import is_grade_cell, nbgrader_meta
+from testkit.students import clone
+from tools.editions import source_path
+from tools.sync_grade_cells import grade_cells
+
+__all__ = ["clone", "execute", "execute_many", "graded_cells", "lesson_points", "outputs_of"]
+
+
+def graded_cells(nb) -> dict[str, float]:
+    """``{grade_id: points}`` of a notebook's autograded test cells, from their nbgrader metadata."""
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if is_grade_cell(c)}
+
+
+def lesson_points(lesson: str) -> dict[str, float]:
+    """``{grade_id: points}`` of a lesson's grade cells, from the registry (what sync_grade_cells writes)."""
+    nb = nbformat.read(source_path(lesson), as_version=4)
+    return {grade_id: float(c.points) for grade_id, c in grade_cells(nb).items()}
 
 
 def execute(nb, cwd, env_extra=None, timeout=300):

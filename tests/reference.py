@@ -19,8 +19,8 @@ import re
 
 import nbformat
 
+from coursegrader.coursedir import gradebook
 from coursegrader.grading.protocol import is_grade_cell, nbgrader_meta
-from tools.course import gradebook
 
 FOLDER = pathlib.Path(__file__).parent / "reference_results"
 RECORD = os.environ.get("COURSEKIT_RECORD_REFERENCE") == "1"

@@ -20,7 +20,8 @@ import time
 
 import nbformat
 
-from tools.editions import NOTEBOOKS, ROOT, lessons, nbgrader_meta, reading_edition, source_path
+from coursegrader.grading.protocol import nbgrader_meta
+from tools.editions import NOTEBOOKS, ROOT, lessons, reading_edition, source_path
 
 BOOK = ROOT / "book"
 DEFAULT_OUT = ROOT / "build" / "book"

@@ -5,7 +5,7 @@ import pathlib
 import sys
 import tempfile
 
-from tools.course import run_nbgrader
+from coursegrader.coursedir import run_nbgrader
 from tools.editions import ROOT, lessons
 
 

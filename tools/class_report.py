@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from coursegrader.coursedir import gradebook, unknown_lesson
 from coursegrader.grading import get_exercise
 from coursegrader.grading.protocol import grade_calls, is_grade_cell, verdicts_of
 from coursekit.check.verdict.score import NAMING
-from tools.course import gradebook, unknown_lesson
 from tools.editions import ROOT
 
 

@@ -12,7 +12,7 @@ import re
 
 import nbformat
 
-from coursegrader.grading.protocol import BEGIN_HIDDEN, END_HIDDEN, is_grade_cell, nbgrader_meta
+from coursegrader.grading.protocol import BEGIN_HIDDEN, END_HIDDEN, is_grade_cell
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source"
@@ -52,8 +52,3 @@ def reading_edition(nb) -> nbformat.NotebookNode:
         cells.append(cell)
     nb.cells = cells
     return nb
-
-
-def graded_cells(nb) -> dict[str, float]:
-    """``{grade_id: points}`` of the autograded test cells."""
-    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if is_grade_cell(c)}

@@ -3,7 +3,7 @@
 For every exercise of a lesson, compares the solution code of every submission
 (``submitted/<student>/<lesson>/<lesson>.ipynb``) with every other one, with the published worked
 solution (the source notebook's solution cell, which the reading edition shows) and with the
-reference in ``coursekit``, using :mod:`coursegrader.reports.similarity`. Writes
+reference in ``coursekit``, using :mod:`coursegrader.reports.code_similarity`. Writes
 ``reports/<lesson>/similarity.html``: per exercise, the flagged pairs with the matched lines side by
 side, and the exercises too short to tell copies apart. It flags for a person to look at; it changes
 no score.
@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from coursegrader.coursedir import unknown_lesson
 from coursegrader.grading import all_exercises
-from coursegrader.reports.similarity import THRESHOLD, Code, matched_lines, normalise, similarity
-from tools.course import unknown_lesson
-from tools.editions import ROOT, nbgrader_meta, solution_code
+from coursegrader.grading.protocol import nbgrader_meta
+from coursegrader.reports.code_similarity import THRESHOLD, Code, matched_lines, normalise, similarity
+from tools.editions import ROOT, solution_code
 
 WORKED = "worked solution"
 REFERENCE = "coursekit reference"

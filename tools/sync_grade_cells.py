@@ -72,12 +72,6 @@ def grade_cells(nb) -> dict[str, GradeCell]:
     return {c.grade_id: c for c in (expected(cell) for cell in nb.cells if is_grade_cell(cell))}
 
 
-def lesson_points(lesson: str) -> dict[str, float]:
-    """{grade cell id: points} of a lesson, from the registry."""
-    nb = nbformat.read(source_path(lesson), as_version=4)
-    return {grade_id: float(c.points) for grade_id, c in grade_cells(nb).items()}
-
-
 _STATED = re.compile(r"(Exercise \d+[a-z]? \()(\d+(?:\.\d+)?)( points?\))")
 
 

@@ -23,8 +23,8 @@ from coursekit.check.task import Case, Task
 from coursekit.check.verdict.compare import compare
 
 from .exercise import Exercise, Mistake
-from .kernel.grade import check, evaluate, grade
+from .kernel.grade import evaluate, grade
 from .registry import all_exercises, get_exercise, register, unregister
 
-__all__ = ["Case", "Exercise", "Mistake", "Task", "all_exercises", "check", "compare", "evaluate",
+__all__ = ["Case", "Exercise", "Mistake", "Task", "all_exercises", "compare", "evaluate",
            "get_exercise", "grade", "optimizer_steps", "register", "unregister"]

@@ -262,7 +262,7 @@ VERDICTS_KEY = "coursekit"  # cell.metadata[VERDICTS_KEY]["verdicts"]: written b
 
 
 def verdicts_of(cell: Mapping) -> list[dict]:
-    """The verdict records an autograded grade cell keeps (``Evaluation.record()`` per graded
+    """The verdicts an autograded grade cell keeps (``Evaluation.as_data()`` per graded
     exercise: score, points, likely mistake, per-case mistake ids); ``[]`` when it has none."""
     found = (cell.get("metadata", {}).get(VERDICTS_KEY) or {}).get("verdicts") or []
     return [v for v in found if isinstance(v, dict) and isinstance(v.get("exercise"), str)]

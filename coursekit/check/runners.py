@@ -8,11 +8,6 @@ import numpy as np
 
 from .copying import InputChanged, changed, snapshot
 from .task import Case
-from .verdict.compare import show
-
-# bad input: a case whose label starts with BAD_INPUT passes when the function raises ValueError
-BAD_INPUT = "bad input"
-RAISED = "raises ValueError"
 
 
 def optimizer_step(fn: Callable, params: Any, grad: Any, state: dict, step: int, **hyper: Any) -> tuple[Any, dict]:
@@ -62,23 +57,6 @@ def optimizer_steps(fn: Callable, case: Case) -> np.ndarray:
         params, state = optimizer_step(fn, params, g, state, t + 1, **hyper)
         trajectory.append(np.array(params, copy=True))
     return np.stack(trajectory)
-
-
-def expect_value_error(run: Callable[[Callable, Case], Any] | None = None) -> Callable[[Callable, Case], Any]:
-    """An ``Exercise.run`` that grades bad-input cases by the ValueError they must raise.
-
-    ``run``: how ordinary cases are called (default ``fn(*args, **kwargs)``).
-    """
-    def call(fn: Callable, case: Case) -> Any:
-        value_of = (lambda: run(fn, case)) if run is not None else (lambda: fn(*case.args, **case.kwargs))
-        if not case.label.startswith(BAD_INPUT):
-            return value_of()
-        try:
-            value = value_of()
-        except ValueError:
-            return RAISED
-        return f"returned {show(value, 80)} instead of raising ValueError"
-    return call
 
 
 class ForwardFirst(RuntimeError):

@@ -35,8 +35,8 @@ from coursekit.check.callees import graded_callees
 from coursekit.check.collect import collect
 from coursekit.check.verdict.report import report
 from coursekit.transfer import train_classifier
+from testkit.students import filled_release, source_solutions, write_submission
 from tools import class_report
-from tools.course import filled_release, source_solutions, write_submission
 from tools.editions import ROOT, source_path
 from tools.sync_grade_cells import lesson_points
 

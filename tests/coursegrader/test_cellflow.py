@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from coursegrader.grading.cellflow import cell_names, lesson_cells, needed_cells
-from tools.course import filled_release
+from testkit.students import filled_release
 from tools.editions import lessons, source_path
 
 from conftest import ROOT

@@ -1,8 +1,8 @@
 """The class report counts the catalogued mistakes a class made, from the verdicts the grader records.
 
 A class is built the way autograding leaves it: nbgrader's gradebook (through its API) holds each
-student's grade-cell scores, and each autograded notebook's grade cells keep the verdict records the
-real verdict code makes (``evaluate(...).record()``) for the student's function: here, catalogued
+student's grade-cell scores, and each autograded notebook's grade cells keep the verdicts the
+real verdict code makes (``evaluate(...).as_data()``) for the student's function: here, catalogued
 wrong implementations planted in known numbers.
 """
 from __future__ import annotations
@@ -13,12 +13,12 @@ import time
 import nbformat
 import numpy as np
 import pytest
-from nbgrader.api import Gradebook
 
+from coursegrader.coursedir import gradebook
 from coursegrader.grading import evaluate, get_exercise
 from coursegrader.grading.protocol import VERDICTS_KEY, is_grade_cell, nbgrader_meta
+from testkit.students import clone
 from tools import class_report
-from tools.course import clone, settings
 from tools.editions import ROOT, source_path
 
 LESSON = "05_adaptive_optimizers"
@@ -31,23 +31,22 @@ def _make_class(course, plan):
     (course / "source" / LESSON).mkdir(parents=True)
     nbformat.write(source, course / "source" / LESSON / f"{LESSON}.ipynb")
     grade_cells = [c for c in source.cells if is_grade_cell(c)]
-    records_of = {}
+    verdicts_of_students = {}
     for student, planted in plan.items():
-        records_of[student] = {}
+        verdicts_of_students[student] = {}
         for cell in grade_cells:
             gid = nbgrader_meta(cell)["grade_id"]
             recs = []
             for ex in [e for e in (get_exercise(n) for n in _names(cell))]:
-                recs.append(_record(ex.name, planted.get(ex.name)))
-            records_of[student][gid] = recs
-    conf = settings(course)
-    with Gradebook(conf.gradebook_url(course), conf.course_id) as gb:
+                recs.append(_verdict(ex.name, planted.get(ex.name)))
+            verdicts_of_students[student][gid] = recs
+    with gradebook(course) as gb:
         gb.update_or_create_assignment(LESSON)
         gb.add_notebook(LESSON, LESSON)
         for cell in grade_cells:
             meta = nbgrader_meta(cell)
             gb.add_grade_cell(meta["grade_id"], LESSON, LESSON, max_score=meta["points"], cell_type="code")
-        for student, per_cell in records_of.items():
+        for student, per_cell in verdicts_of_students.items():
             gb.add_student(student)
             gb.add_submission(LESSON, student)
             for gid, recs in per_cell.items():
@@ -67,16 +66,16 @@ def _names(cell):
     return [key for key, _ in grade_calls(cell.source)]
 
 
-_RECORDS: dict = {}
+_VERDICTS: dict = {}
 
 
-def _record(name, fn=None):
-    """The verdict record of ``fn`` (None: the reference, cloned so it is graded like a student's),
+def _verdict(name, fn=None):
+    """The verdict (as data) of ``fn`` (None: the reference, cloned so it is graded like a student's),
     computed once per function: a class of 200 has only a handful of distinct answers."""
     key = (name, id(fn))  # catalogue mistakes made by one factory share their code object
-    if key not in _RECORDS:
-        _RECORDS[key] = evaluate(name, fn or clone(get_exercise(name).reference)).record()
-    return _RECORDS[key]
+    if key not in _VERDICTS:
+        _VERDICTS[key] = evaluate(name, fn or clone(get_exercise(name).reference)).as_data()
+    return _VERDICTS[key]
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -85,7 +84,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 def test_mistakes_ranked_by_students_with_the_catalogues_words(tmp_path):
     adam = get_exercise("adam_step")
     # two mistakes the verdict names as themselves (some slips look like another on every case)
-    first, second = [m for m in adam.mistakes if _record("adam_step", m.fn)["likely_mistake"] == m.name][:2]
+    first, second = [m for m in adam.mistakes if _verdict("adam_step", m.fn)["likely_mistake"] == m.name][:2]
     plan = {f"s{i:02d}": {} for i in range(6)}
     for s in ("s00", "s01", "s02"):
         plan[s]["adam_step"] = first.fn

@@ -17,7 +17,7 @@ skipped), a worker killed with SIGKILL mid-submission (retried on the other, rec
 """
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 import os
 import pathlib
@@ -33,7 +33,8 @@ import pytest
 from daskprocs import DaskProcesses
 from pgserver import PostgresServer, binaries
 
-from tools.course import tool_env
+from coursegrader.coursedir import tool_env
+from coursegrader.grading.cluster.client import autograde_lesson
 
 from conftest import ROOT
 from gradingkit import LESSON, POINTS, Submission, cell_text, generated_course, gradebook_rows, make_course
@@ -142,16 +143,15 @@ def course(courses, pg):
 def pg_run(dask, course, pg):
     """The class graded through PostgreSQL: ({student: result}, the wall-clock limit sly ran into).
     Two runs: everyone but sly (the summary CSV is this run's), then sly alone with the limit."""
-    from tools import grade as grader
 
     students = ["ada", "hal", "nojson", "empty", "notnb", "wrong", "ghost"]
-    results = grader.grade(LESSON, students, scheduler=dask.address, db_url=pg.url("gradebook"), course=course,
-                           timeout=200, progress=False)
+    results = autograde_lesson(course, LESSON, students, scheduler=dask.address, db_url=pg.url("gradebook"),
+                               timeout=200, progress=False)
     ordinary = [(r.timings or {}).get("nbgrader autograde", r.seconds) for r in results if r.status == "graded"]
     limit = max(MIN_LIMIT, math.ceil(SLACK * max(ordinary, default=MIN_LIMIT)))
-    results += grader.grade(LESSON, ["sly"], scheduler=dask.address, db_url=pg.url("gradebook"), course=course,
-                            time_limit=limit, timeout=_cell_limit(limit), progress=False,
-                            csv_path=course / "grades-sly.csv")
+    results += autograde_lesson(course, LESSON, ["sly"], scheduler=dask.address, db_url=pg.url("gradebook"),
+                                time_limit=limit, timeout=_cell_limit(limit), progress=False,
+                                csv_path=course / "grades-sly.csv")
     return {r.student: r for r in results}, limit
 
 
@@ -217,12 +217,11 @@ def test_corrupt_submissions_get_a_clear_error_row(pg_run, pg, course):
 
 
 def test_sqlite_and_postgresql_give_identical_rows(pg_run, pg, dask, course, courses):
-    from tools import grade as grader
-    from tools.course import settings
+    from coursegrader.coursedir import settings
 
-    results = grader.grade(LESSON, ["ada", "hal"], scheduler=dask.address, course=course, progress=False, force=True)
+    results = autograde_lesson(course, LESSON, ["ada", "hal"], scheduler=dask.address, progress=False, force=True)
     assert [r.status for r in results] == ["graded", "graded"]
-    sqlite = _rows(settings(course).gradebook_url(course))
+    sqlite = _rows(settings(course).db_url)
     postgres = {k: v for k, v in _rows(pg.url("gradebook")).items() if k[0] in ("ada", "hal")}
     assert sqlite and sqlite == postgres
 
@@ -230,11 +229,10 @@ def test_sqlite_and_postgresql_give_identical_rows(pg_run, pg, dask, course, cou
 def test_database_unreachable_retried_then_stopped_with_nothing_half_written(pg_run, pg):
     from nbgrader.api import Gradebook, MissingEntry
 
-    from coursegrader.grading.cluster import GradebookUnreachable, record
-    from coursegrader.grading.cluster.worker import submission_rows
+    from coursegrader.grading.cluster import CellScore, GradebookUnreachable, read_graded, record
 
     url = pg.url("gradebook")
-    rows = submission_rows(url, "optim-nn", LESSON, "ada")
+    ada = read_graded(url, "optim-nn", LESSON, "ada")
 
     def absent(student):
         with Gradebook(url, "optim-nn") as gb:
@@ -247,7 +245,7 @@ def test_database_unreachable_retried_then_stopped_with_nothing_half_written(pg_
     pg.stop()
     try:
         with pytest.raises(GradebookUnreachable, match="could not be written after 3 attempts.*Nothing of eve's"):
-            record(url, "optim-nn", LESSON, "eve", rows, attempts=3, wait=0.2)
+            record(url, "optim-nn", LESSON, dataclasses.replace(ada, student="eve"), attempts=3, wait=0.2)
     finally:
         pg.start()
     assert absent("eve")
@@ -256,19 +254,18 @@ def test_database_unreachable_retried_then_stopped_with_nothing_half_written(pg_
     back = threading.Timer(2.0, pg.start)
     back.start()
     retries = []
-    attempts = record(url, "optim-nn", LESSON, "eve", rows, attempts=10, wait=0.5,
-                      on_retry=lambda n, exc: retries.append(n))
+    record(url, "optim-nn", LESSON, dataclasses.replace(ada, student="eve"), attempts=10, wait=0.5,
+           on_retry=lambda n, exc: retries.append(n))
     back.join()
-    assert attempts > 1 and retries and _scores(url, "eve") == POINTS
+    assert retries and _scores(url, "eve") == POINTS
 
-    # a failure in the middle of a submission's writes: none of it stays
-    broken = json.loads(json.dumps(rows, default=str))
-    broken["notebooks"][LESSON]["grades"]["no_such_cell"] = {"auto_score": 1.0}
-    for values in broken["notebooks"][LESSON]["grades"].values():
-        values.pop("timestamp", None)
-    broken["submission"] = {}
+    # a failure in the middle of a submission's writes (a grade cell the gradebook does not know,
+    # after the student, the submission and the other cells): none of it stays
+    [notebook] = ada.notebooks
+    broken = dataclasses.replace(ada, student="fay", notebooks=(dataclasses.replace(
+        notebook, scores=(*notebook.scores, CellScore("no_such_cell", 1.0, 1.0))),))
     with pytest.raises(MissingEntry):
-        record(url, "optim-nn", LESSON, "fay", broken)
+        record(url, "optim-nn", LESSON, broken)
     assert absent("fay")
 
 
@@ -277,14 +274,13 @@ def test_concurrent_writers_each_submission_once(pg_run, pg):
 
     from nbgrader.api import Gradebook
 
-    from coursegrader.grading.cluster import record
-    from coursegrader.grading.cluster.worker import submission_rows
+    from coursegrader.grading.cluster import read_graded, record
 
     url = pg.url("gradebook")
-    rows = submission_rows(url, "optim-nn", LESSON, "ada")
+    ada = read_graded(url, "optim-nn", LESSON, "ada")
     names = [f"c{i}" for i in range(8)] + ["zed"] * 4  # four writers race on the same new student
     with ThreadPoolExecutor(6) as pool:
-        list(pool.map(lambda s: record(url, "optim-nn", LESSON, s, rows), names))
+        list(pool.map(lambda s: record(url, "optim-nn", LESSON, dataclasses.replace(ada, student=s)), names))
     with Gradebook(url, "optim-nn") as gb:
         ids = [s.student_id for s in gb.assignment_submissions(LESSON)]
     assert sorted(i for i in ids if i in names) == sorted(set(names))
@@ -322,14 +318,13 @@ def test_client_killed_and_started_again_skips_what_was_graded(dask, courses):
 def test_worker_killed_mid_submission_is_retried_elsewhere_and_recorded_once(dask, courses):
     import psutil
 
-    from tools import grade as grader
-    from tools.course import settings
+    from coursegrader.coursedir import settings
 
     course = make_course(courses / "killed")
     Submission(course).prepend(_exercise(FIRST), "import time\ntime.sleep(8)\n").write(course, "kim")
     out = {}
-    run = threading.Thread(target=lambda: out.update(results=grader.grade(
-        LESSON, scheduler=dask.address, course=course, progress=False, feedback=False)))
+    run = threading.Thread(target=lambda: out.update(results=autograde_lesson(
+        course, LESSON, scheduler=dask.address, progress=False, feedback=False)))
     run.start()
     pids = dask.worker_pids()
     victim = None
@@ -349,15 +344,16 @@ def test_worker_killed_mid_submission_is_retried_elsewhere_and_recorded_once(das
     assert kim.worker.endswith(f":{pids[survivor[0]]}")
     from nbgrader.api import Gradebook
 
-    with Gradebook(settings(course).gradebook_url(course), "optim-nn") as gb:
+    with Gradebook(settings(course).db_url, "optim-nn") as gb:
         assert [s.student_id for s in gb.assignment_submissions(LESSON)] == ["kim"]
-    assert _scores(settings(course).gradebook_url(course), "kim") == POINTS
+    assert _scores(settings(course).db_url, "kim") == POINTS
 
 
 def test_a_worker_without_the_sandbox_refuses(tmp_path):
-    code = ("from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, grade_submission, SandboxRefused\n"
+    code = ("from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, autograde_submission, "
+            "SandboxRefused\n"
             "b = LessonBundle('x', b'', {'x.ipynb': b'{}'})\n"
-            "try:\n    grade_submission(b, SubmissionFiles('ann', {}))\n"
+            "try:\n    autograde_submission(b, SubmissionFiles('ann', {}))\n"
             "except SandboxRefused as exc:\n    print('REFUSED', exc)\n")
     env = {**tool_env(), "PATH": os.path.dirname(sys.executable)}  # no bwrap on PATH
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)

@@ -10,11 +10,12 @@ import shutil
 import nbformat
 import pytest
 
+from coursegrader.coursedir import gradebook
 from coursegrader.grading.protocol import is_grade_cell, nbgrader_meta
-from tools.course import filled_release, gradebook, write_submission
-from tools.sync_grade_cells import lesson_points
+from testkit.students import filled_release, write_submission
 
 from conftest import nbgrader
+from helpers import lesson_points
 
 SGD_WITH_BUF = '''
 import numpy as np

@@ -17,13 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
+from coursegrader.coursedir import gradebook
 from coursegrader.grading import evaluate, get_exercise
 from coursegrader.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta
-from tools.course import filled_release, first_mistakes, gradebook, mistake_code, write_submission
-from tools.editions import graded_cells, lessons, source_path
-from tools.sync_grade_cells import lesson_points
+from testkit.students import filled_release, first_mistakes, mistake_code, write_submission
+from tools.editions import lessons, source_path
 
 from conftest import nbgrader
+from helpers import graded_cells, lesson_points
 from reference import matches, snapshot
 
 LESSONS = lessons()

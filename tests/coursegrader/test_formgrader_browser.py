@@ -27,11 +27,13 @@ import shutil
 import nbformat
 import pytest
 
+from coursegrader.coursedir import gradebook
 from coursegrader.grading.autograde import sandbox
 from coursegrader.grading.protocol import VERDICTS_KEY, is_grade_cell, nbgrader_meta
-from tools.course import filled_release, gradebook, write_submission
-from tools.editions import ROOT, graded_cells, source_path
+from testkit.students import filled_release, write_submission
+from tools.editions import ROOT, source_path
 
+from helpers import graded_cells
 from reference import FOLDER, snapshot
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,8 +8,10 @@ import pytest
 
 from coursegrader.grading import all_exercises, get_exercise
 from coursegrader.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta, split_cell_id
-from tools.editions import graded_cells, lessons, source_path
-from tools.sync_grade_cells import differences, lesson_points, sync
+from tools.editions import lessons, source_path
+from tools.sync_grade_cells import differences, sync
+
+from helpers import graded_cells, lesson_points
 
 LESSONS = lessons()
 

@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 import pytest
 
-from coursegrader.grading import Case, Exercise, check, evaluate, get_exercise, grade, register, unregister
+from coursegrader.grading import Case, Exercise, evaluate, get_exercise, grade, register, unregister
 from coursegrader.reference import rosenbrock as functions
+from coursekit.check import check
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Hostile submissions, autograded by nbgrader's own autograde (through tools/grade.py, 2 workers).
+"""Hostile submissions, autograded by nbgrader's own autograde (through make grade's client, 2 workers).
 
 One class of students, each starting from the full solutions of lesson 01 (17 points) and
 doing one hostile thing. For each: the score is what the honest part of the work earns (the
@@ -22,7 +22,7 @@ import pytest
 
 from coursegrader.grading import evaluate
 from coursegrader.grading.autograde import sandbox
-from tools import grade as grader
+from coursegrader.grading.cluster.client import autograde_lesson
 
 from gradingkit import LESSON, POINTS, Submission, cell_text, code_cell, fingerprint, make_course, markdown_cell, scores
 from reference import matches, snapshot
@@ -168,15 +168,15 @@ def build_class(course, outside, listener):
         import coursegrader.grading
         def grade(name, fn):
             return {"gradient_check": 3.0, "torch_grad": 3.0}.get(name, 0.0)
-        coursegrader.grading.grade = coursegrader.grading.kernel.notebook.grade = grade
+        coursegrader.grading.grade = coursegrader.grading.kernel.grade.grade = grade
         # and, for good measure, rewrite every later cell that grades into a bare full score
         get_ipython().input_transformers_cleanup.append(
             lambda lines: ["3.0\\n"] if any("grade(" in l for l in lines) else lines)""")),
                               full(gradient_check=0, torch_grad=0))
     plan["delegates"] = (Submission(course)
-                         .solve("rosenbrock", "from coursekit.functions import rosenbrock as _rb\n"
+                         .solve("rosenbrock", "from coursegrader.reference.rosenbrock import rosenbrock as _rb\n"
                                               "def rosenbrock(x, a=1.0, b=1.0):\n    return _rb(x, a, b)")
-                         .solve("forward_difference", "import coursekit.gradients\n"
+                         .solve("forward_difference", "import coursegrader.reference.gradients\n"
                                 "def forward_difference(f, x, eps=1e-6):\n"
                                 "    return coursegrader.reference.gradients.forward_difference(f, x, eps)"),
                          full(rosenbrock=0, forward_difference=0))
@@ -257,7 +257,7 @@ def graded(tmp_path_factory):
             submission.write(course, student)
         before = fingerprint(course, skip=["autograded", "gradebook.db", ".nbgrader.log"])
         outside_before = fingerprint(outside)
-        outcomes = grader.grade(LESSON, course=course, workers=2, timeout=20, progress=False, feedback=False,
+        outcomes = autograde_lesson(course, LESSON, workers=2, timeout=20, progress=False, feedback=False,
                                 csv_path=tmp_path_factory.mktemp("summary") / "grades.csv")
     finally:
         listener.close()

@@ -3,7 +3,7 @@ sandboxed kernel is launched while the current one is graded, and handed to that
 
 Three submissions of lesson 01 are graded one after another in one worker process (a separate
 OS process, so that the worker's environment scrubbing stays out of the test process), through
-``grade_submission`` as a Dask worker runs it. The first kernel starts cold, the next two were
+``autograde_submission`` as a Dask worker runs it. The first kernel starts cold, the next two were
 launched before their submission arrived; each submission still has a kernel of its own (nothing
 a submission leaves in its kernel or its private /tmp is seen by the next), the scores are what
 the work earns, the student's name is what comes back, and no slot folder is left behind.
@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
+from coursegrader.coursedir import tool_env
 from coursegrader.grading.autograde import sandbox
-from tools.course import tool_env
 
 from conftest import ROOT
 from gradingkit import LESSON, POINTS, Submission, make_course
@@ -33,16 +33,16 @@ PROBE = ("import os\n"
 WORKER = """
 import json, pathlib, sys
 import nbformat
-from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, grade_submission, pool, worker
+from coursegrader.grading.cluster import LessonBundle, SubmissionFiles, autograde_submission, pool, worker
 course, lesson = pathlib.Path(sys.argv[1]), sys.argv[2]
 bundle = LessonBundle.from_course(course, lesson)
 out = []
 for student in ("ada", "bob", "cyd"):
-    r = grade_submission(bundle, SubmissionFiles.from_course(course, lesson, student), feedback=False)
-    nb = nbformat.reads(r["autograded"][lesson + ".ipynb"].decode(), as_version=4)
+    r = autograde_submission(bundle, SubmissionFiles.from_course(course, lesson, student), feedback=False)
+    nb = nbformat.reads(r.autograded[lesson + ".ipynb"].decode(), as_version=4)
     probe = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "PROBE" in o.get("text", "")]
-    grades = {g: v["auto_score"] for n in r["rows"]["notebooks"].values() for g, v in n["grades"].items()}
-    out.append({"student": r["student"], "status": r["status"], "grades": grades, "probe": probe})
+    grades = {cell.name: cell.auto_score for n in r.notebooks for cell in n.scores}
+    out.append({"student": r.student, "status": r.status, "grades": grades, "probe": probe})
 stats = dict(pool.STATS)
 pool.close()
 scratch = worker._COURSES[bundle.digest]

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tools.course import tool_env
+from coursegrader.coursedir import tool_env
 from tools.editions import ROOT, lessons
 
 

@@ -17,7 +17,7 @@ import pytest
 from lmsimport import CanvasStudent, MoodleImportAborted, canvas_import, moodle_import
 from nbgrader.api import Gradebook
 
-from tools.course import tool_env
+from coursegrader.coursedir import tool_env
 from tools.editions import ROOT
 
 # nbgrader's own add_submission trips SQLAlchemy autoflush notes while it builds the submission

@@ -1,5 +1,5 @@
-"""Parallel autograding (tools/grade.py on an embedded Dask LocalCluster) writes exactly what a
-serial `nbgrader autograde` writes.
+"""Parallel autograding (make grade: tools/grade.py over coursegrader.grading.cluster.client, on an
+embedded Dask LocalCluster) writes exactly what a serial `nbgrader autograde` writes.
 
 The same class is graded twice: in one copy of the course by nbgrader's own CLI (serial), in
 another by `python -m tools.grade --workers 2` (two Dask worker processes, the client the one
@@ -9,6 +9,8 @@ and a summary table also written as CSV. Regrading one student (--force) changes
 started again skips every submission already graded. The lesson has a due date and bob hands in a
 day late, with nbgrader's "zero" penalty: his late penalty must be what serial autograde records
 (before, the workers' scratch gradebook knew no due date and `make grade` recorded no penalty).
+A regrade keeps what the instructor set (manual scores, extra credit, comments, a flag, an extension),
+as serial autograde does.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ import sys
 import nbformat
 import pytest
 
-from tools.course import gradebook, tool_env
+from coursegrader.coursedir import gradebook, tool_env
+from coursegrader.grading.cluster.client import autograde_lesson
 
 from conftest import ROOT, nbgrader
 from gradingkit import LESSON, POINTS, Submission, cell_text, gradebook_rows, make_course, scores
@@ -110,18 +113,41 @@ def test_reports_identical_to_serial_nbgrader(two_runs):
 
 def test_regrading_one_student_changes_nothing(two_runs):
     serial, parallel, _ = two_runs
-    from tools import grade as grader
 
     before = gradebook_rows(parallel)
-    outcomes = grader.grade(LESSON, students=["bob"], course=parallel, force=True, progress=False, workers=1)
+    outcomes = autograde_lesson(parallel, LESSON, students=["bob"], force=True, progress=False, workers=1)
     assert [(o.student, o.status) for o in outcomes] == [("bob", "graded")]
     assert gradebook_rows(parallel) == before == gradebook_rows(serial)
 
 
 def test_a_run_started_again_skips_what_is_graded(two_runs):
     _, parallel, _ = two_runs
-    from tools import grade as grader
 
-    outcomes = grader.grade(LESSON, course=parallel, progress=False)
+    outcomes = autograde_lesson(parallel, LESSON, progress=False)
     assert [(o.student, o.status) for o in outcomes] == [(s, "skipped") for s in ("ada", "bob", "cyd", "dee")]
     assert outcomes[0].score == sum(POINTS.values())
+
+
+def test_a_regrade_keeps_what_the_instructor_set_as_serial_autograde_does(two_runs):
+    """Regrading writes only what autograde decides: the manual score, extra credit, manual comment
+    and flag an instructor gave bob in Formgrader stay, and so does his two-day extension, with
+    which his day-late hand-in is on time (no penalty). Before, make grade copied every column of
+    the worker's scratch rows, where these are empty: it erased them all, and penalised bob."""
+    serial, parallel, _ = two_runs
+    for course in (serial, parallel):
+        with gradebook(course) as gb:
+            gb.update_or_create_submission(LESSON, "bob", extension=datetime.timedelta(days=2))
+            grade = gb.find_grade("rosenbrock_grad_grade", LESSON, LESSON, "bob")
+            grade.manual_score, grade.extra_credit = 1.5, 0.5
+            gb.find_comment("rosenbrock_grad_solution", LESSON, LESSON, "bob").manual_comment = "a sign slip"
+            gb.find_submission_notebook(LESSON, LESSON, "bob").flagged = True
+            gb.db.commit()
+    nbgrader(serial, "autograde", LESSON, "--student=bob", "--force")
+    [bob] = autograde_lesson(parallel, LESSON, ["bob"], force=True, progress=False, workers=1)
+    assert bob.status == "graded" and "late" not in bob.reason, bob
+    rows = gradebook_rows(serial)
+    assert rows[("bob", "submission")][1] == datetime.timedelta(days=2)  # the extension
+    assert rows[("bob", LESSON)][:2] == (True, None)  # flagged, no late penalty
+    assert rows[("bob", "rosenbrock_grad_grade")][1:4] == (1.5, 0.5, True)  # manual, extra credit, needs a person
+    assert rows[("bob", "comment rosenbrock_grad_solution")][1] == "a sign slip"
+    assert gradebook_rows(parallel) == rows

@@ -1,6 +1,7 @@
-"""A class of lesson 01 (full solutions, planted known mistakes, blank notebooks, as the throughput
-benchmark builds it), graded by ``tools.grade`` with two workers: every score and every grade cell's
-report is what the grading core gave before it was redrawn (tests/reference_results/class40.json).
+"""A class of lesson 01 (full solutions, planted known mistakes, blank notebooks: testkit.students.make_class,
+as the throughput benchmark builds it), graded by ``make grade``'s client with two workers: every score
+and every grade cell's report is what the grading core gave before it was redrawn
+(tests/reference_results/class40.json).
 
 The reference was recorded for 40 students, made by ``make_class`` from three kinds of notebook
 (student i: blank when i % 4 == 3, the planted mistakes when i % 12 == 6, the full solutions
@@ -15,8 +16,8 @@ import json
 
 import pytest
 
-from bench.autograde_parallel import make_class
-from tools import grade as grader
+from coursegrader.grading.cluster.client import autograde_lesson
+from testkit.students import make_class
 
 from reference import load, matches, snapshot
 
@@ -40,7 +41,7 @@ def test_the_kept_students_cover_every_distinct_recorded_result():
 def test_class_matches_the_reference(tmp_path):
     course = tmp_path / "course"
     make_class(course, LESSON, len(KEPT))
-    outcomes = grader.grade(LESSON, course=course, workers=2, progress=False)
+    outcomes = autograde_lesson(course, LESSON, workers=2, progress=False)
     assert [o.student for o in outcomes if not o.ok] == []
     assert sorted(o.student for o in outcomes) == KEPT
     matches(RECORDED, snapshot(course, LESSON), students=KEPT)

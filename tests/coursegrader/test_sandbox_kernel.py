@@ -15,11 +15,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
+from coursegrader.coursedir import tool_env
 from coursegrader.grading.autograde import SafeExecute, sandbox
 from coursegrader.grading.autograde.execute import SKIPPED_NOTE
 from coursegrader.grading.autograde.provisioner import resolved_command
-from tools import grade as grader
-from tools.course import tool_env
+from coursegrader.grading.cluster.client import autograde_lesson
 
 from gradingkit import LESSON, POINTS, Submission, make_course, scores
 
@@ -66,7 +66,7 @@ def test_a_kernel_that_cannot_start_is_reported_with_its_own_words(course, capsy
     """A memory cap too small for Python itself: every kernel dies at start. tools.grade names the
     cause (nbgrader's exception and what the kernel wrote), never "Please see the above traceback"."""
     Submission(course).write(course, "bob")
-    [outcome] = grader.grade(LESSON, ["bob"], course=course, progress=False,
+    [outcome] = autograde_lesson(course, LESSON, ["bob"], progress=False,
                              options=("--SafeExecute.memory_limit_gb=0.02",))
     assert not outcome.ok
     assert "the kernel said:" in outcome.error and "above traceback" not in outcome.error

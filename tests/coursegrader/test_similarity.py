@@ -1,4 +1,4 @@
-"""Copied code is flagged, independently written correct code is not (coursegrader.reports.similarity,
+"""Copied code is flagged, independently written correct code is not (coursegrader.reports.code_similarity,
 tools.similarity).
 
 The committed corpus (tests/coursegrader/similarity_corpus, its README says how it is made) measures both sides:
@@ -17,7 +17,7 @@ import test_l05_adaptive_optimizers as l05
 import test_l06_backprop as l06
 
 from coursegrader.grading import get_exercise
-from coursegrader.reports.similarity import THRESHOLD, normalise, similarity
+from coursegrader.reports.code_similarity import THRESHOLD, normalise, similarity
 from tools import similarity as tool
 from tools.editions import ROOT, source_path
 

@@ -9,10 +9,12 @@ import sys
 import nbformat
 import pytest
 
+from coursegrader.coursedir import tool_env
 from coursegrader.grading import get_exercise
+from coursegrader.grading.protocol import nbgrader_meta
 from coursekit.check import followon
-from tools.course import filled_release, tool_env
-from tools.editions import RELEASE, ROOT, nbgrader_meta
+from testkit.students import filled_release
+from tools.editions import RELEASE, ROOT
 
 LESSON = "01_gradients"
 WRONG_ROSENBROCK = '''def rosenbrock(x, a=1.0, b=1.0):

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from tools.course import tool_env
+from coursegrader.coursedir import tool_env
 from tools.editions import ROOT
 
 LESSON = "01_gradients"

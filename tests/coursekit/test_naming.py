@@ -55,7 +55,7 @@ def test_a_mistake_matching_some_failing_cases_only_is_not_named(toy):
     assert "likely mistake" not in text.lower()
     assert "No known mistake gives these results." in text
     assert "On every failing case, every value of the result is 2 times the expected." in text
-    assert ev.record()["likely_mistake"] is None and not any(c["mistake"] for c in ev.record()["cases"])
+    assert ev.as_data()["likely_mistake"] is None and not any(c["mistake"] for c in ev.as_data()["cases"])
 
 
 def test_a_mistake_contradicted_by_a_passing_case_is_not_named(toy):

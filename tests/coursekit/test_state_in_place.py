@@ -13,7 +13,7 @@ from coursegrader.grading import evaluate as hidden_evaluate
 from coursekit.check.copying import InputChanged
 from coursekit.check.runners import optimizer_step
 from coursekit.check.visible import evaluate as visible_evaluate
-from tools.course import clone
+from testkit.students import clone
 
 OPTIMIZERS = sorted(ex.name for ex in all_exercises() if tuple(ex.parameters)[:3] == ("params", "grad", "state"))
 

@@ -28,7 +28,7 @@ import pytest
 from coursegrader.grading import all_exercises
 from coursegrader.grading.cellflow import needed_cells
 from coursegrader.grading.protocol import is_grade_cell, nbgrader_meta, split_cell_id
-from tools.course import filled_release
+from testkit.students import filled_release
 from tools.editions import lessons
 
 from conftest import ROOT

@@ -103,7 +103,7 @@ def test_a_correct_step_with_its_own_key_gets_full_marks_and_a_note(toy):
         return params - lr * v, {"velocity": v}
     ev = evaluate("toy_momentum", step)
     assert ev.score == 3 and any("'velocity' holds what torch calls 'momentum_buffer'" in n for n in ev.notes)
-    assert ev.record()["notes"] == ev.notes
+    assert ev.as_data()["notes"] == ev.notes
 
 
 def test_a_wrong_step_with_its_own_key_loses_and_is_named(toy):

@@ -9,8 +9,9 @@ import re
 import nbformat
 import pytest
 
+from coursegrader.grading.protocol import nbgrader_meta
 from tools import build_book
-from tools.editions import NOTEBOOKS, ROOT, lessons, nbgrader_meta, source_path
+from tools.editions import NOTEBOOKS, ROOT, lessons, source_path
 
 LESSONS = lessons()
 CHROMIUM = "/usr/bin/chromium"

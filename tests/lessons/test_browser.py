@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from coursegrader.grading.cellflow import needed_cells
-from tools.course import filled_release
+from testkit.students import filled_release
 from tools.editions import ROOT, lessons
 
 CHROMIUM = "/usr/bin/chromium"

@@ -11,12 +11,13 @@ from collections import Counter
 import nbformat
 import pytest
 
+from coursegrader.grading.protocol import nbgrader_meta
 from coursekit.claims import RECORD_ONLY, claims_in
 from coursekit.plainmath import unknown_commands
-from tools.course import first_mistakes, mistake_code
-from tools.editions import NOTEBOOKS, graded_cells, lessons, nbgrader_meta, reading_edition, source_path
+from testkit.students import first_mistakes, mistake_code
+from tools.editions import NOTEBOOKS, lessons, reading_edition, source_path
 
-from helpers import execute_many, outputs_of
+from helpers import execute_many, graded_cells, outputs_of
 
 LESSONS = lessons()
 EXECUTES = ("test_reading_edition_executes_with_figures", "test_every_claim_line_reads_as_text_without_tex")

@@ -6,7 +6,8 @@ import re
 import nbformat
 import pytest
 
-from tools.editions import RELEASE, lessons, nbgrader_meta
+from coursegrader.grading.protocol import nbgrader_meta
+from tools.editions import RELEASE, lessons
 
 LESSONS = lessons()
 

@@ -7,6 +7,11 @@
 - The pure verdict (``coursekit.check.verdict``) runs no code: it imports neither isolation nor tasks' runners.
 - No module imports another module's private name (``from x import _y``).
 - ``tools`` modules import no ``tools`` module that imports them back.
+- The arrows run one way, down: the two packages (``coursekit``, ``coursegrader``: what is installed)
+  import none of the repository's scripts (``tools``, ``testkit``, ``bench``, the tests); the
+  instructor's commands (``tools``) import neither the made-up students of ``testkit`` nor the
+  benchmarks; ``testkit`` (below both of its users) imports neither the tests nor ``bench``, and the
+  tests do not import ``bench``.
 Read from the source files (nothing is imported).
 """
 from __future__ import annotations
@@ -84,3 +89,21 @@ def test_tools_import_no_circle():
         graph[name] = {m for m, _ in _imports(p) if m.startswith("tools.")}
     circles = [f"{a} <-> {b}" for a, deps in graph.items() for b in deps if a in graph.get(b, ()) and a < b]
     assert circles == []
+
+
+def _test_modules() -> list[str]:
+    """The tests' own modules (tests/*.py, imported by their bare names: conftest, gradingkit...)."""
+    return sorted(p.stem for p in (ROOT / "tests").glob("*.py"))
+
+
+def test_the_installed_packages_import_no_script_of_the_repository():
+    assert _violations(_files("coursekit", "coursegrader"), ["tools", "testkit", "bench", *_test_modules()]) == []
+
+
+def test_tools_import_neither_made_up_students_nor_benchmarks():
+    assert _violations(_files("tools"), ["testkit", "bench", *_test_modules()]) == []
+
+
+def test_testkit_sits_below_the_tests_and_the_benchmarks():
+    assert _violations(_files("testkit"), ["bench", *_test_modules()]) == []
+    assert _violations(_files("tests"), ["bench"]) == []

@@ -112,7 +112,7 @@ class VerifyGrades(NbGraderPreprocessor):
                                         "cases": [], "unverified": str(exc)})
                     break
                 if best is None or ev.score < best[0]:
-                    best = (ev.score, report(ev), ev.record())
+                    best = (ev.score, report(ev), ev.as_data())
             texts.append(best[1])
             total += best[0]
             records.append(best[2])

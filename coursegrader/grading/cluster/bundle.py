@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from coursegrader.coursedir import CONFIG_FILE
 from coursegrader.grading.protocol import nbgrader_meta
 
-CONFIG_FILE = "nbgrader_config.py"
 MAX_SUBMISSION_BYTES = 50 * 2 ** 20  # a submission folder larger than this is refused, not shipped
 
 
@@ -75,6 +75,11 @@ class LessonBundle:
         """The ids of the lesson's graded and solution cells (from its source notebook)."""
         return frozenset(nbgrader_meta(c)["grade_id"] for c in self._cells
                          if nbgrader_meta(c).get("grade") or nbgrader_meta(c).get("solution"))
+
+    @functools.cached_property
+    def max_score(self) -> float:
+        """The lesson's points: the sum of its grade cells' points (from its source notebook)."""
+        return float(sum(nbgrader_meta(c).get("points", 0) or 0 for c in self._cells if nbgrader_meta(c).get("grade")))
 
     @property
     def notebooks(self) -> list[str]:

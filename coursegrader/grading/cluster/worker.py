@@ -1,13 +1,15 @@
 """The grading task that runs on a Dask worker, and the plugin that prepares the worker.
 
-:func:`grade_submission` gets a :class:`~.bundle.LessonBundle` and a
+:func:`autograde_submission` gets a :class:`~.bundle.LessonBundle` and a
 :class:`~.bundle.SubmissionFiles` (bytes, never paths into the course) and grades the submission
 in a *private scratch course* made from the bundle once per worker and lesson: nbgrader's own
 ``generate_assignment`` registers the lesson in a scratch SQLite gradebook, then, per submission,
 nbgrader's own ``autograde`` (the course's ``nbgrader_config.py``: sandboxed kernel, verified
-scores) and ``generate_feedback`` run in this process. It returns plain data: the gradebook rows
-of the submission (by cell name), the autograded folder's files and the feedback HTML. The
-scratch gradebook is emptied of the student afterwards, so it never grows.
+scores) and ``generate_feedback`` run in this process. It returns a
+:class:`~.result.GradedSubmission`: the scores and comments nbgrader recorded in the scratch
+gradebook (read field by named field), the autograded folder's files and the feedback page, or
+why the submission could not be graded. The scratch gradebook is emptied of the student
+afterwards, so it never grows.
 
 The kernel grades inside the sandbox or not at all: a worker where bubblewrap cannot run refuses
 the task (:class:`SandboxRefused`) unless the instructor opted out (``sandbox="off"``). Besides
@@ -24,6 +26,7 @@ process (a Dask worker plugin), so a submission pays for none of it.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -38,8 +41,11 @@ import time
 import warnings
 from typing import Any
 
+from coursegrader.coursedir import CONFIG_FILE, load_config
+
 from . import pool
-from .bundle import CONFIG_FILE, LessonBundle, SubmissionFiles
+from .bundle import LessonBundle, SubmissionFiles
+from .result import GradedSubmission, read_graded
 
 log = logging.getLogger("coursegrader.grading.cluster")
 
@@ -52,7 +58,7 @@ _SECRET = re.compile(r"^(PG[A-Z_]*|DATABASE.*|.*DB_URL|.*_DSN|NBGRADER_DB.*|COUR
                      re.IGNORECASE)
 _LOCK = threading.Lock()  # one submission at a time per worker process (nbgrader's apps are singletons)
 _COURSES: dict[str, pathlib.Path] = {}  # bundle digest -> scratch course
-_STATE = {"graded": 0, "setup": False}
+_STATE = {"setup": False}
 # a warm spare kernel per worker (:mod:`.pool`); COURSEKIT_KERNEL_POOL=0 turns it off (to measure without it)
 POOL_KERNELS = os.environ.get("COURSEKIT_KERNEL_POOL", "1") != "0"
 
@@ -194,7 +200,7 @@ def _use_cluster_execute(app, hidden: list[str], deadline: float, preimport: lis
     string, naming no folder)."""
     from coursegrader.grading.autograde import SafeExecute
 
-    from .execute import ClusterExecute
+    from .cluster_execute import ClusterExecute
 
     pipeline = app.config.Autograde.get("autograde_preprocessors")
     if pipeline:
@@ -286,38 +292,6 @@ class _Deadline:
                 pass
 
 
-def _columns(row) -> dict:
-    """A gradebook row's own values: everything but its keys and the keys it points to."""
-    from sqlalchemy import inspect
-
-    return {a.key: getattr(row, a.key) for a in inspect(row).mapper.column_attrs
-            if a.key != "id" and not a.key.endswith("_id")}
-
-
-def submission_rows(url: str, course_id: str, lesson: str, student: str) -> dict | None:
-    """A submission's rows in the gradebook at ``url``, by name, as :func:`record` writes them
-    (``None`` if there is no such submission)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(url, course_id) as gb:
-        try:
-            sub = gb.find_submission(lesson, student)
-        except MissingEntry:
-            return None
-        return {"submission": _columns(sub), "notebooks": {
-            nb.name: {"notebook": _columns(nb), "grades": {g.name: _columns(g) for g in nb.grades},
-                      "comments": {c.name: _columns(c) for c in nb.comments}} for nb in sub.notebooks}}
-
-
-def _rows(course: pathlib.Path, lesson: str, student: str, course_id: str) -> dict | None:
-    """The submission's rows in the scratch gradebook (``None`` if nothing was graded)."""
-    rows = submission_rows(_db_url(course), course_id, lesson, student)
-    if rows is None:
-        return None
-    graded = any(g["auto_score"] is not None for nb in rows["notebooks"].values() for g in nb["grades"].values())
-    return rows if graded else None
-
-
 def _forget(course: pathlib.Path, lesson: str, student: str, course_id: str) -> None:
     """Remove the student from the scratch gradebook, so it never grows."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -336,17 +310,14 @@ def _forget(course: pathlib.Path, lesson: str, student: str, course_id: str) -> 
 @functools.cache
 def _course_id(course: pathlib.Path) -> str:
     """The scratch course's id (its configuration is written once, with the course)."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    return PyFileConfigLoader(CONFIG_FILE, path=str(course)).load_config().CourseDirectory.course_id
+    return load_config(course).CourseDirectory.course_id
 
 
-def grade_submission(bundle: LessonBundle, submission: SubmissionFiles, key: str = "", *,
-                     sandbox: str = "required", time_limit: float | None = 600, feedback: bool = True,
-                     options: tuple[str, ...] = ()) -> dict:
-    """Grade one submission on this worker; return plain data (see the module's docstring):
-    ``student``, ``key``, ``status`` ("graded", "timed out" or "failed"), ``reason``, ``rows``,
-    ``autograded`` and ``feedback`` ({relative path: bytes}), ``seconds``, ``worker``."""
+def autograde_submission(bundle: LessonBundle, submission: SubmissionFiles, key: str = "", *,
+                         sandbox: str = "required", time_limit: float | None = 600, feedback: bool = True,
+                         options: tuple[str, ...] = ()) -> GradedSubmission:
+    """Grade one submission on this worker (see the module's docstring); ``key`` is handed back
+    in the result, ``options`` are more nbgrader options."""
     from coursegrader.grading.autograde import sandbox as bwrap
 
     start = time.perf_counter()
@@ -365,15 +336,13 @@ def grade_submission(bundle: LessonBundle, submission: SubmissionFiles, key: str
         began = time.perf_counter()
         course = scratch_course(bundle)
         timings["lesson setup"] = time.perf_counter() - began
-        result = _grade_in(course, bundle, submission, sandbox, time_limit, feedback, options, timings)
-    _STATE["graded"] += 1
-    result.update(key=key, seconds=time.perf_counter() - start, worker=worker, worker_graded=_STATE["graded"],
-                  timings=timings)
-    return result
+        result = _autograde_in(course, bundle, submission, sandbox, time_limit, feedback, options, timings)
+    return dataclasses.replace(result, key=key, seconds=time.perf_counter() - start, worker=worker, timings=timings)
 
 
-def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: SubmissionFiles, sandbox: str,
-              time_limit: float | None, feedback: bool, options: tuple[str, ...], timings: dict) -> dict:
+def _autograde_in(course: pathlib.Path, bundle: LessonBundle, submission: SubmissionFiles, sandbox: str,
+                  time_limit: float | None, feedback: bool, options: tuple[str, ...],
+                  timings: dict) -> GradedSubmission:
     """Grade in the scratch course; ``timings`` gets each phase's wall-clock seconds.
 
     With the sandbox on and a one-notebook lesson, the submission is graded under a *slot* name
@@ -402,29 +371,25 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
         with _in_folder(course), _Deadline(time_limit) as deadline:
             ok, messages = _run_app(AutogradeApp, [lesson, *common, "--force", f"--SafeExecute.sandbox={sandbox}",
                                                    f"--SafeExecute.course_root={course}", *only, *options], hidden,
-                                   deadline.at, preimport)
+                                    deadline.at, preimport)
         timings["nbgrader autograde"] = time.perf_counter() - began
         began = time.perf_counter()
-        rows = _rows(course, lesson, name, _course_id(course)) if ok else None
-        timings["gradebook rows"] = time.perf_counter() - began
-        result = {"student": student, "rows": rows, "autograded": {}, "feedback": {}}
-        if rows is None:
+        graded = read_graded(_db_url(course), _course_id(course), lesson, name) if ok else None
+        timings["gradebook read"] = time.perf_counter() - began
+        if graded is None:
             cause = failure_cause(messages) if messages else "no grades were recorded"
-            return {**result, "status": "failed", "reason": cause.replace(name, student)}
-        autograded = course / "autograded" / name / lesson
-        result["autograded"] = {p.relative_to(autograded).as_posix(): p.read_bytes()
-                                for p in sorted(autograded.rglob("*")) if p.is_file()}
-        if deadline.passed:
-            result.update(status="timed out", reason=f"grading timed out after {time_limit:g} s: the cells graded "
-                                                     "before the limit are kept, the rest score 0")
-        else:
-            result.update(status="graded", reason="")
+            return GradedSubmission(student, "failed", cause.replace(name, student))
+        reasons = [f"grading timed out after {time_limit:g} s: the cells graded before the limit are kept, "
+                   "the rest score 0"] if deadline.passed else []
+        pages: dict[str, bytes] = {}
         if feedback:
             began = time.perf_counter()
-            _feedback(course, lesson, name, common, result)
-            result["reason"] = result["reason"].replace(name, student)
+            pages, note = _feedback(course, lesson, name, common)
+            reasons += [note.replace(name, student)] if note else []
             timings["nbgrader generate_feedback"] = time.perf_counter() - began
-        return result
+        return dataclasses.replace(graded, student=student, status="timed out" if deadline.passed else "graded",
+                                   reason="; ".join(reasons), feedback=pages,
+                                   autograded=_read_files(course / "autograded" / name / lesson))
     finally:
         began = time.perf_counter()
         if warm:
@@ -435,16 +400,19 @@ def _grade_in(course: pathlib.Path, bundle: LessonBundle, submission: Submission
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _feedback(course: pathlib.Path, lesson: str, student: str, common: list[str], result: dict) -> None:
-    """nbgrader generate_feedback for the submission just graded: its HTML page(s) into ``result``."""
+def _read_files(folder: pathlib.Path) -> dict[str, bytes]:
+    """{path relative to ``folder``: bytes} of every file under it."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _feedback(course: pathlib.Path, lesson: str, student: str, common: list[str]) -> tuple[dict[str, bytes], str]:
+    """nbgrader generate_feedback for the submission just graded: (its HTML page(s), a note when
+    there is none)."""
     from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
 
     with _in_folder(course):
         ok, messages = _run_app(GenerateFeedbackApp, [lesson, *common, "--force"])
     folder = course / "feedback" / student / lesson
     if ok and folder.is_dir():
-        result["feedback"] = {p.relative_to(folder).as_posix(): p.read_bytes()
-                              for p in sorted(folder.rglob("*")) if p.is_file()}
-    else:
-        note = f"no feedback page: {failure_cause(messages)}"
-        result["reason"] = f"{result['reason']}; {note}" if result["reason"] else note
+        return _read_files(folder), ""
+    return {}, f"no feedback page: {failure_cause(messages)}"

@@ -6,7 +6,7 @@ from typing import Any
 
 from coursekit.check.collect import RawResult, collect
 from coursekit.check.task import Case
-from coursekit.check.verdict.report import case_text, notes_text, report
+from coursekit.check.verdict.report import report
 from coursekit.check.verdict.score import AnswerKey, Evaluation, judged_on_its_own, score
 
 from ..exercise import Exercise
@@ -46,20 +46,6 @@ def evaluate(name: str, fn: Callable[..., Any], *, hidden: bool = True) -> Evalu
         return _on_its_own(ex, fn, cases)[0]
     key, raws = _run(ex, fn, cases)
     return score(ex, ex.points, cases, raws, key)
-
-
-def check(name: str, fn: Callable[..., Any]) -> None:
-    """The visible test of a lesson not yet moved to :func:`coursekit.check.check` (judged against
-    the reference, in the grader's package). Raises ``AssertionError`` describing the first failure."""
-    ev = evaluate(name, fn, hidden=False)
-    for r in ev.results:
-        if not r.passed:
-            raise AssertionError(f"{name}: visible check failed\n"
-                                 + case_text(ev.task, r, verbose=True, messages=ev.messages))
-    print(f"✓ {name}: {len(ev.results)} visible checks passed. "
-          f"More cases (other settings, random inputs, edge cases) are graded later.")
-    for line in notes_text(ev.notes):
-        print(line)
 
 
 def grade(name: str, fn: Callable[..., Any]) -> float:

@@ -14,7 +14,7 @@ from .compare import compare
 from .difference import common
 from .judge import CaseResult, judge
 
-# The rule a recorded verdict's mistake ids were chosen by (``Evaluation.record()["naming"]``): a
+# The rule a recorded verdict's mistake ids were chosen by (``Evaluation.as_data()["naming"]``): a
 # mistake is named only when it gives the student's results on every case. Records without it were
 # made by an older rule, whose names a class report must not count.
 NAMING = "gives-every-result"
@@ -110,7 +110,7 @@ class Evaluation:
         """What a mistake's name means to a student."""
         return self.messages.get(name, name)
 
-    def record(self) -> dict:
+    def as_data(self) -> dict:
         """The verdict as plain data (JSON-able): per case, whether it passed and the id of the
         catalogued mistake that gives the student's results (only when one gives them on every
         case); what a class-wide report counts."""
