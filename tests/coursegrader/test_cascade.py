@@ -211,10 +211,10 @@ def test_substitution_is_undone_after_an_exception():
 
 def test_the_verdict_does_not_depend_on_which_grade_cells_ran_first():
     ns = namespace("03_sgd")
-    first = evaluate("sgd_linear_regression", ns["sgd_linear_regression"]).record()
+    first = evaluate("sgd_linear_regression", ns["sgd_linear_regression"]).as_data()
     evaluate("linear_regression_grad", ns["linear_regression_grad"])
     evaluate("gradient_noise", ns["gradient_noise"])
-    assert evaluate("sgd_linear_regression", ns["sgd_linear_regression"]).record() == first
+    assert evaluate("sgd_linear_regression", ns["sgd_linear_regression"]).as_data() == first
     assert first["judged_with"] == ["linear_regression_grad"] and first["score"] == 5
     assert report(evaluate("sgd_linear_regression", ns["sgd_linear_regression"])).count("Judged with") == 1
 
