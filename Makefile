@@ -29,6 +29,12 @@ TORCH_FALLBACK = echo "torch: $(TORCH_INDEX) cannot be reached, installing $(TOR
 # torch alone, without its dependencies: the next step installs them with everything else
 TORCH_INSTALL = $(BIN)/python -m pip install --quiet --no-deps
 install_torch = $(if $(TORCH_INDEX),$(if $(findstring ://,$(TORCH_INDEX)),if $(TORCH_PROBE); then echo "torch: $(TORCH_PIN) from $(TORCH_INDEX)" && $(TORCH_INSTALL) --index-url "$(TORCH_INDEX)" "$(TORCH_PIN)"; else $(TORCH_FALLBACK); fi,$(TORCH_INSTALL) --no-index --find-links "$(TORCH_INDEX)" "$(TORCH_PIN)"),: torch comes with the other pins from the default index)
+# setuptools prints an "Editable installation" notice box for each of the two packages ("be careful with
+# folders in your working directory with the same name as your package"): it installs them with its
+# meta path finder, because neither sits in a src/ folder (which keeps tools/, tests/ and bench/ from
+# becoming importable), and says so every time. Here the folder of that name is the package itself, so
+# only that notice is filtered, by its first words; every other warning still shows.
+QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 # nbgrader and jupyter run helpers (alembic, jupyter-*) from PATH: the venv's bin comes first
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -39,7 +45,7 @@ $(STAMP): pyproject.toml coursekit/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(install_torch)
-	$(BIN)/python -m pip install --quiet -e ./coursekit -e ".[dev]"
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e ./coursekit -e ".[dev]"
 	touch $(STAMP)
 
 ## make lab: install if needed and open JupyterLab on the course

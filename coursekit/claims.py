@@ -8,42 +8,61 @@ computes it::
     claim("ends within 0.03 of (1, 1)", dist < 0.03, dist, uses=["gradient_descent"])
 
 ``claim`` asserts the claim (a regenerated notebook can never silently drift from its narrative),
-shows the reader one line with the measured value, and records it in the output's metadata
-(``METADATA_KEY``) so that the tests can list the claims of every lesson from the executed edition.
-The ``statement`` is a phrase that appears in the lesson's text, word for word (case, emphasis,
-backticks and ``$`` aside): that is how a sentence is tied to the claim that backs it.
+shows the reader one line, the sentence with its measured value ("✓ Momentum reaches $f < 10^{-3}$ in
+far fewer steps (measured: ...)."), and records it in the output's metadata (``METADATA_KEY``) so that
+the tests can list the claims of every lesson from the executed edition. The line is markdown with its
+``$...$`` math (JupyterLab, the reading-edition site and the feedback pages typeset it) and plain text
+with the math as Unicode (``μ* ≈ 0.566``, :mod:`coursekit.plainmath`) for whatever shows text only.
+The ``statement`` is a sentence of the lesson's text, word for word (case, emphasis, backticks and
+``$`` aside): that is how a sentence is tied to the claim that backs it.
 
 Timing claims (``claim_faster``) are shown with their measured range and asserted only as an
 ordering with a wide margin, never as absolute times: they must hold on a busy 2-core machine.
 
-When a claim fails in a student's notebook it says so in words (:class:`ClaimError`), naming the
-student's functions the experiment used. While nbgrader autogrades, a claim never raises: the
-score depends on the grade cells only.
+When a claim fails in a student's notebook it says so in words (:class:`ClaimError`, shown as its
+message alone, no frame of this module), naming the student's functions the experiment used. While
+nbgrader autogrades, a claim never raises: the score depends on the grade cells only; nor with
+``COURSEKIT_CLAIMS=record`` (:data:`RECORD_ONLY`), which runs a whole lesson and records every claim
+(the test that plants mistakes and looks for claims holding on a sentinel value uses it).
+
+Each record keeps the numbers measured (``values``: numbers, ``None``, ``"nan"``, ``"inf"``, ``"-inf"``,
+``"empty"`` for an empty run), so that a test can tell a claim that held on a real measurement from one
+that held on a sentinel (0 steps from a level never reached, NaN, an empty run).
 """
 from __future__ import annotations
 
 import math
+import os
+import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+from .errors import StudentFacing
+from .plainmath import to_plain
 from .runtime import is_autograding
 
 METADATA_KEY = "coursekit_claim"
+RECORD_ONLY = "COURSEKIT_CLAIMS"  # =record: claims are shown and recorded, never raised
 
 
-class ClaimError(AssertionError):
-    """A claim of the lesson's text that this run's numbers do not support."""
+class ClaimError(StudentFacing):
+    """A claim of the lesson's text that this run's numbers do not support (an ``AssertionError``,
+    shown as its message alone: :class:`coursekit.errors.StudentFacing`)."""
+
+    shown_as = "ClaimError"
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One checked claim: the words of the text, what was measured, whether it held."""
+    """One checked claim: the words of the text, what was measured (as shown, and its numbers),
+    whether it held."""
 
     statement: str
     measured: str
     holds: bool
     kind: str = "value"
+    values: list | None = None
 
 
 def _fmt(value) -> str:
@@ -62,10 +81,50 @@ def _fmt(value) -> str:
             return str(v)
         return f"{v:.4g}"
     if isinstance(value, Mapping):
-        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     if isinstance(value, Iterable):
         return "[" + ", ".join(_fmt(v) for v in value) + "]"
     return str(value)
+
+
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf)(?![\w.])", re.I)
+
+
+VALUES_KEPT = 32  # numbers recorded per claim (a claim measures a few; an array is cut)
+
+
+def _values(value) -> list:
+    """The numbers of a measured value, in order, as JSON can hold them: numbers (ints stay ints),
+    ``None`` (never reached), ``"nan"``/``"inf"``/``"-inf"``, and ``"empty"`` for an empty sequence or
+    array; at most ``VALUES_KEPT``. Numbers written in a string are read from it ("12 steps" -> 12)."""
+    return _flat(value)[:VALUES_KEPT]
+
+
+def _flat(value) -> list:
+    if value is None:
+        return [None]
+    if isinstance(value, str):
+        return [int(t) if t.lstrip("+-").isdigit() else _number(float(t)) for t in _NUMBER.findall(value)]
+    kind = getattr(getattr(value, "dtype", None), "kind", "") if getattr(value, "ndim", 1) == 0 else ""
+    if isinstance(value, bool) or kind == "b":
+        return []
+    if isinstance(value, int) or kind in ("i", "u"):
+        return [int(value)]
+    if isinstance(value, float) or kind == "f":
+        return [_number(float(value))]
+    items = list(value.values()) if isinstance(value, Mapping) else list(value) if isinstance(value, Iterable) else []
+    if not items:
+        return ["empty"]
+    return [v for item in items[:VALUES_KEPT] for v in _flat(item)]
+
+
+def _number(v: float):
+    return v if math.isfinite(v) else "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+
+
+def _markdown_text(text: str) -> str:
+    """Plain text (a measured value) escaped for markdown: shown as written."""
+    return re.sub(r"([\\`*_\[\]<>$|~#])", r"\\\1", text)
 
 
 def _yours(uses: Sequence[str]) -> str:
@@ -77,32 +136,60 @@ def _yours(uses: Sequence[str]) -> str:
             f"reference there is the likely cause (run its check again, and compare the numbers).")
 
 
+def _sentence(c: Claim, statement: str, measured: str) -> str:
+    """The statement as a sentence with its measured value: "S (measured: m)." (its own final
+    punctuation kept at the end)."""
+    body = statement.strip()
+    end = body[-1] if body and body[-1] in ".!?" else "."
+    body = body[:-1] if body and body[-1] in ".!?" else body
+    return f"{'✓' if c.holds else '✗'} {body} (measured: {measured}){end}"
+
+
 def line(c: Claim, uses: Sequence[str] = ()) -> str:
-    """The one line a reader sees for a claim; a failed one also names the student's functions it ran
-    (that is all a student reads of it in the autograded feedback, where a claim never raises)."""
-    text = f"{'✓' if c.holds else '✗'} claim: {c.statement} (measured: {c.measured})"
+    """The line a reader sees for a claim, as plain text (its math as Unicode); a failed one also
+    names the student's functions it ran (that is all a student reads of it in the autograded
+    feedback, where a claim never raises)."""
+    text = _sentence(c, to_plain(c.statement), c.measured)
     if not c.holds and uses:
         text += " " + _yours(uses)
     return text
 
 
-def _show(c: Claim, uses: Sequence[str]) -> None:
+def markdown_line(c: Claim, uses: Sequence[str] = ()) -> str:
+    """:func:`line` as markdown: the statement as the lesson writes it (``$...$`` math, emphasis,
+    code), the measured value escaped."""
+    text = _sentence(c, c.statement, _markdown_text(c.measured))
+    if not c.holds and uses:
+        text += " " + _yours(uses)
+    return text
+
+
+def recording_only() -> bool:
+    """Whether claims are recorded without ever raising (``COURSEKIT_CLAIMS=record``)."""
+    return os.environ.get(RECORD_ONLY) == "record"
+
+
+def _display(data: dict, metadata: dict) -> None:
+    """Show one output (a mime bundle) in the notebook; nothing outside IPython."""
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython is a dependency
         return
-    if get_ipython() is None:
-        return
-    display({"text/plain": line(c, uses)}, raw=True, metadata={METADATA_KEY: asdict(c)})
+    if get_ipython() is not None:
+        display(data, raw=True, metadata=metadata)
+
+
+def _show(c: Claim, uses: Sequence[str]) -> None:
+    _display({"text/plain": line(c, uses), "text/markdown": markdown_line(c, uses)}, {METADATA_KEY: asdict(c)})
 
 
 def _check(c: Claim, uses: Sequence[str]) -> Claim:
     _show(c, uses)
-    if not c.holds and not is_autograding():
+    if not c.holds and not is_autograding() and not recording_only():
         yours = " " + _yours(uses) if uses else ""
-        raise ClaimError(f"The lesson says: \"{c.statement}\", but this run measured {c.measured}, which does "
-                         f"not support it.{yours}")
+        raise ClaimError(f"The lesson says: \"{to_plain(c.statement)}\", but this run measured {c.measured}, "
+                         f"which does not support it.{yours}")
     return c
 
 
@@ -116,13 +203,14 @@ def claim(statement: str, holds, measured, *, uses: Sequence[str] = ()) -> Claim
     uses: names of the student's functions the experiment calls, named when the claim fails.
     Returns the :class:`Claim`; raises :class:`ClaimError` when it does not hold (never while autograding).
     """
-    return _check(Claim(statement, _fmt(measured), bool(holds)), uses)
+    return _check(Claim(statement, _fmt(measured), bool(holds), values=_values(measured)), uses)
 
 
 def claim_between(statement: str, value, low, high, *, uses: Sequence[str] = ()) -> Claim:
     """Claim that ``low <= value <= high`` (for "about 0.19": a range the text's rounding allows)."""
     v = float(value)
-    return _check(Claim(statement, f"{_fmt(v)} (expected {_fmt(low)} to {_fmt(high)})", bool(low <= v <= high)), uses)
+    return _check(Claim(statement, f"{_fmt(v)} (expected {_fmt(low)} to {_fmt(high)})", bool(low <= v <= high),
+                        values=_values(v)), uses)
 
 
 def claim_ratio(statement: str, numerator, denominator, *, low: float | None = None, high: float | None = None,
@@ -142,7 +230,7 @@ def claim_ratio(statement: str, numerator, denominator, *, low: float | None = N
               else f"{_fmt(low)} to {_fmt(high)}")
     shown = "no ratio" if r is None else f"{_fmt(r)}"
     measured = f"{_fmt(numerator)} / {_fmt(denominator)} = {shown} (expected {bounds})"
-    return _check(Claim(statement, measured, bool(holds)), uses)
+    return _check(Claim(statement, measured, bool(holds), values=_values([numerator, denominator])), uses)
 
 
 def claim_faster(statement: str, fast: Sequence[float], slow: Sequence[float], *, margin: float = 3.0,

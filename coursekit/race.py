@@ -18,7 +18,7 @@ import numpy as np
 
 from .datasets import sparse_features
 from .runtime import is_static
-from .widgets import fit_titles, register_live, show_in
+from .widgets import Frames, fit_titles, own_figure, register_live, show_in
 
 
 @dataclass
@@ -262,15 +262,39 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
             low, high, init = lr
             rate = widgets.FloatLogSlider(value=init, base=10, min=np.log10(low), max=np.log10(high), step=0.1,
                                           description="lr", continuous_update=False, readout_format=".3g")
-            out = widgets.Output()
+            out, frames = widgets.Output(), Frames()
+            layouts, runs, figures = {}, {}, {}
 
             def render():
                 problem = problems[which.value]
-                chosen = {n: optimizers[n] for n in pick.value}
-                plot_race(problem, race(chosen, problem, rate.value, fixed_lr), rate.value, fixed_lr)
+                paths = {}
+                for name in pick.value:  # a run already made for this problem and lr is not made again
+                    key = (which.value, name, rate.value)
+                    if key not in runs:
+                        if len(runs) > 300:
+                            runs.clear()
+                        runs[key] = race({name: optimizers[name]}, problem, rate.value, fixed_lr)[name]
+                    paths[name] = runs[key]
+                layout = layouts.get(which.value)
+                if layout is None:  # the first draw of a problem lays its figure out (tight_layout) ...
+                    fig = plot_race(problem, paths, rate.value, fixed_lr)[0].figure
+                    pars = {k: getattr(fig.subplotpars, k) for k in ("left", "right", "bottom", "top", "wspace")}
+                    panels = len(fig.axes) - (problem.contour is not None)  # the contour's colour bar is no panel
+                    layouts[which.value] = (tuple(fig.get_size_inches()), panels, pars)
+                    return
+                size, ncols, pars = layout  # ... the next ones reuse that layout, in a figure of their own
+                if which.value not in figures:
+                    figures[which.value] = own_figure()
+                    figures[which.value].set_size_inches(size)
+                fig = figures[which.value]
+                fig.clear()
+                axes = fig.subplots(1, ncols, squeeze=False)
+                fig.subplots_adjust(**pars)
+                plot_race(problem, paths, rate.value, fixed_lr, axes=axes[0])
+                return fig
 
             def redraw(*_):
-                show_in(out, render)  # never ``with out:`` under a headless client: see coursekit.widgets
+                show_in(out, render, frames)  # never ``with out:`` under a headless client: see coursekit.widgets
 
             for w in (pick, which, rate):
                 w.observe(redraw, names="value")

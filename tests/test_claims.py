@@ -24,7 +24,7 @@ def test_a_claim_that_fails_says_so_in_words_and_names_the_students_function():
     with pytest.raises(claims.ClaimError) as err:
         claims.claim("lr = 0.2 does not converge", False, {"loss": 1e-9}, uses=["gradient_descent"])
     msg = str(err.value)
-    assert "lr = 0.2 does not converge" in msg and "loss 1e-09" in msg and "`gradient_descent`" in msg
+    assert "lr = 0.2 does not converge" in msg and "loss: 1e-09" in msg and "`gradient_descent`" in msg
     assert isinstance(err.value, AssertionError)
 
 
@@ -36,11 +36,50 @@ def test_claims_never_raise_while_autograding(monkeypatch):
 def test_a_failed_claims_line_names_the_students_functions_as_the_autograded_feedback_shows_it(monkeypatch):
     # while autograding the claim does not raise: its line is all the student reads in the feedback
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    c = claims.claim("0 up to rounding", False, 0.1222, uses=["gradient_noise"])
+    c = claims.claim("The mean is 0 up to rounding.", False, 0.1222, uses=["gradient_noise"])
     text = claims.line(c, ["gradient_noise"])
-    assert text.startswith("✗ claim: 0 up to rounding (measured: 0.1222)") and "your `gradient_noise`" in text
-    assert claims.line(c) == "✗ claim: 0 up to rounding (measured: 0.1222)"  # no functions: nothing to blame
-    assert claims.line(claims.claim("holds", True, 1.0), ["gradient_noise"]) == "✓ claim: holds (measured: 1)"
+    assert text.startswith("✗ The mean is 0 up to rounding (measured: 0.1222).") and "your `gradient_noise`" in text
+    assert claims.line(c) == "✗ The mean is 0 up to rounding (measured: 0.1222)."  # no functions: nothing to blame
+    held = claims.claim("It holds!", True, 1.0)
+    assert claims.line(held, ["gradient_noise"]) == "✓ It holds (measured: 1)!"
+
+
+def test_a_claim_line_is_the_sentence_with_its_value_in_markdown_and_in_plain_unicode(monkeypatch):
+    """Before, the line was "✓ claim: <phrase> (measured: ...)" in text/plain only: a reader saw
+    `$\\mu^\\star \\approx 0.566$` in JupyterLab, the site and the feedback pages."""
+    shown = []
+    monkeypatch.setattr(claims, "_display", lambda data, metadata: shown.append((data, metadata)))
+    c = claims.claim(r"The best momentum is $\mu^\star \approx 0.566$, and $f < 10^{-3}$ after $x_t$ steps.", True,
+                     {"mu_star": 0.5661, "steps": 12})
+    (data, metadata), = shown
+    assert data["text/plain"] == "✓ The best momentum is μ* ≈ 0.566, and f < 10⁻³ after xₜ steps " \
+                                 "(measured: mu_star: 0.5661; steps: 12)."
+    assert data["text/markdown"] == (r"✓ The best momentum is $\mu^\star \approx 0.566$, and $f < 10^{-3}$ after "
+                                     r"$x_t$ steps (measured: mu\_star: 0.5661; steps: 12).")
+    assert metadata[claims.METADATA_KEY]["statement"] == c.statement and c.values == [0.5661, 12]
+
+
+def test_a_failed_claims_message_has_no_tex():
+    with pytest.raises(claims.ClaimError) as err:
+        claims.claim(r"Heavy ball converges at rate $\sqrt{\mu^\star} \le 0.76$.", False, 0.8)
+    assert "√μ* ≤ 0.76" in str(err.value) and "$" not in str(err.value) and "\\" not in str(err.value)
+
+
+def test_claims_record_the_numbers_they_measured_sentinels_included():
+    assert claims._values({"GD": np.int64(0), "momentum": None}) == [0, None]
+    assert claims._values([1.5, float("nan"), float("-inf")]) == [1.5, "nan", "-inf"]
+    assert claims._values(np.array([])) == ["empty"] and claims._values({}) == ["empty"]
+    assert claims._values("38 steps against 121, factor -0.9, nan") == [38, 121, -0.9, "nan"]
+    assert claims._values(np.bool_(True)) == [] and claims._values(np.float32(2)) == [2.0]
+    assert len(claims._values(np.arange(1000.0))) == claims.VALUES_KEPT
+
+
+def test_record_only_shows_and_records_a_failed_claim_without_raising(monkeypatch):
+    monkeypatch.setenv(claims.RECORD_ONLY, "record")
+    assert claims.claim("anything", False, 1.0).holds is False
+    monkeypatch.setenv(claims.RECORD_ONLY, "")
+    with pytest.raises(claims.ClaimError):
+        claims.claim("anything", False, 1.0)
 
 
 def test_claim_between_is_inclusive_and_fails_outside():

@@ -19,7 +19,7 @@ import pytest
 
 from coursegrader.grading import evaluate, get_exercise
 from coursegrader.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta
-from tools.course import filled_release, gradebook, write_submission
+from tools.course import filled_release, first_mistakes, gradebook, mistake_code, write_submission
 from tools.editions import graded_cells, lessons, source_path
 from tools.sync_grade_cells import lesson_points
 
@@ -36,6 +36,7 @@ def plan(lesson):
     of each exercise it defines, taken from the catalogue); for each grade cell: the score it must
     get and the mistake messages its feedback must show."""
     src = nbformat.read(source_path(lesson), as_version=4)
+    chosen_by_cell = first_mistakes(lesson)
     planted, expected, messages, pending = {}, {}, {}, []
     for cell in src.cells:
         meta = nbgrader_meta(cell)
@@ -45,18 +46,14 @@ def plan(lesson):
             calls = grade_calls(cell.source)
             assert calls, f"{meta['grade_id']}: no grade(...) call"
             assert pending, f"{meta['grade_id']} has no solution cell before it"
-            chosen = {}  # function name -> (registry key, mistake); a later key for the same name wins
-            for key, fn_name in calls:
-                chosen[fn_name] = (key, get_exercise(key).mistakes[0])
-            lines = ["from coursegrader.grading import get_exercise"]
-            lines += [f'{fn_name} = get_exercise("{key}").mistakes[{0}].fn' for fn_name, (key, _) in chosen.items()]
+            chosen = chosen_by_cell[pending[-1]]  # function name -> registry key; a later key for a name wins
             score, shown = 0.0, []
             for key, fn_name in calls:
-                ev = evaluate(key, chosen[fn_name][1].fn)
+                ev = evaluate(key, get_exercise(chosen[fn_name]).mistakes[0].fn)
                 assert ev.likely_mistake is not None, f"{key}: the planted mistake is not named"
                 score += ev.score
                 shown.append(ev.message(ev.likely_mistake))
-            planted[pending[-1]] = "\n".join(lines)
+            planted[pending[-1]] = mistake_code(chosen)
             pending = []
             expected[meta["grade_id"]] = round(score, 2)
             messages[meta["grade_id"]] = shown

@@ -73,6 +73,29 @@ def torch_step(lines):
     return steps[0] if steps else None
 
 
+def test_the_install_of_both_packages_prints_nothing(tmp_path):
+    """The Makefile's install line of the two packages, run for real in a fresh venv (``--no-deps``: the
+    pins are checked below, and downloading torch here would prove nothing more) from a copy of both
+    packages: pip, setuptools and the course print nothing. Before, setuptools' 15-line deprecation box
+    for ``license = { text = "MIT" }`` and its "Editable installation" notice box came twice each."""
+    for name in ("Makefile", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for package in ("coursekit", "coursegrader"):
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / ".venv")], check=True, timeout=120)
+    lines = install_commands(tmp_path)
+    upgrade = next(line for line in lines if "--upgrade pip" in line)  # the pip the course installs with
+    subprocess.run(["sh", "-c", upgrade], cwd=tmp_path, env=MAKE_ENV, check=True, capture_output=True, timeout=300)
+    line = next(line for line in lines if '-e ./coursekit -e ".[dev]"' in line)
+    proc = subprocess.run(["sh", "-c", line + " --no-deps"], cwd=tmp_path, env=MAKE_ENV, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    local_index = "is ignored: it is neither a file nor a directory"  # a pip.conf's missing local index, not ours
+    shown = [text for text in (proc.stdout + proc.stderr).splitlines() if text.strip() and local_index not in text]
+    assert not shown, "\n".join(shown)
+
+
 def test_linux_installs_torch_from_the_cpu_index_before_the_other_pins(course_copy):
     step = torch_step(install_commands(course_copy, "UNAME=Linux"))
     assert f'--no-deps --index-url "{CPU_INDEX}" "{TORCH_PIN}"' in step

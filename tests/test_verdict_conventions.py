@@ -1,12 +1,12 @@
 """The verdict judges values, not their wrapping (issue 15, spec section 2): containers compare by
 value, an optimizer's state may keep its entries under other keys, and each liberty is noted at
-no cost; guard rails (float32, ragged or short containers) stay. Also the closest-mistake rule."""
+no cost; guard rails (float32, ragged or short containers) stay. The naming rule (issue 30) is in
+tests/test_naming.py."""
 import numpy as np
 import pytest
 
 from coursegrader.grading import Case, Exercise, Mistake, evaluate, register, unregister
 from coursekit.check.verdict.compare import compare
-from coursekit.check.verdict.judge import closest_mistake, flatten
 
 TOL = dict(atol=1e-10, rtol=1e-8)
 
@@ -66,25 +66,6 @@ def test_a_state_under_other_keys_passes_by_value_with_the_names_noted():
     assert compare(two, {"a": np.array([2.0]), "b": np.array([1.0])}, **TOL) is not None
 
 
-def test_flatten_reads_every_number_and_refuses_the_rest():
-    assert flatten((np.ones((2, 2)), {"b": 2.0, "a": [1, 3]}, 5)).tolist() == [1, 1, 1, 1, 1, 3, 2, 5]
-    assert flatten(("x", 1.0)) is None
-
-
-def test_closest_mistake_needs_to_be_much_closer_than_the_reference():
-    expected = np.array([1.0, 1.0, 1.0])
-    near_mistake = np.array([2.0, 2.0, 2.0])
-    assert closest_mistake(expected, near_mistake + 0.01, [("m", near_mistake)]) == "m"
-    # halfway between: no mistake is named
-    assert closest_mistake(expected, np.array([1.5, 1.5, 1.5]), [("m", near_mistake)]) is None
-    # another structure, NaN, or no candidates: nothing is named
-    assert closest_mistake(expected, np.array([2.0, 2.0]), [("m", near_mistake)]) is None
-    assert closest_mistake(expected, np.array([np.nan, 2.0, 2.0]), [("m", near_mistake)]) is None
-    assert closest_mistake(expected, near_mistake, []) is None
-    # a placeholder of zeros is never said to resemble a mistake, however small that mistake's values
-    assert closest_mistake(expected, np.zeros(3), [("m", np.full(3, 1e-3))]) is None
-
-
 # --- through the whole verdict: a throw-away optimizer exercise ----------------------------
 
 def _ref(params, grad, state, *, lr=0.1):
@@ -131,13 +112,3 @@ def test_a_wrong_step_with_its_own_key_loses_and_is_named(toy):
         return params - lr * v, {"v": v}
     ev = evaluate("toy_momentum", step)
     assert ev.score == 0 and ev.mistakes == ["ema"]
-
-
-def test_a_result_near_a_mistake_names_it_as_closest(toy):
-    def step(params, grad, state, *, lr=0.1):
-        b = 0.9 * state.get("momentum_buffer", 0.0) + 0.1 * grad
-        return params - lr * b * 1.001, {"momentum_buffer": b}
-    ev = evaluate("toy_momentum", step)
-    assert ev.score == 0 and ev.mistakes == [] and {r.closest for r in ev.results} == {"ema"}
-    from coursekit.check.verdict.report import report
-    assert "closest known mistake" in report(ev) and "the buffer is an EMA" in report(ev)

@@ -89,11 +89,13 @@ the student notebooks in JupyterLab to use the sliders.
 
 
 def stage(src_dir: pathlib.Path) -> list[tuple[str, str]]:
-    """Write the Sphinx source tree: conf.py, index.md and the tagged notebooks in lesson order."""
+    """Write the Sphinx source tree: conf.py, its _static folder (the site's style sheet), index.md and
+    the tagged notebooks in lesson order."""
     if src_dir.exists():
         shutil.rmtree(src_dir)
     src_dir.mkdir(parents=True)
     shutil.copy(BOOK / "conf.py", src_dir / "conf.py")
+    shutil.copytree(BOOK / "_static", src_dir / "_static")
     entries = []
     for lesson in lessons():
         path = NOTEBOOKS / f"{lesson}.ipynb"

@@ -2,8 +2,9 @@
 
 Reads the gradebook (every student's score on every grade cell of the lesson) and the autograded
 notebooks (the verdicts ``VerifyGrades`` keeps in each grade cell: per case, the id of the catalogued
-mistake it matched) and writes ``reports/<lesson>/class_report.html``, one self-contained page, with
-its figures also as PNG files beside it:
+mistake that gives the student's results on every case, if one does; verdicts recorded by an older
+rule, without ``naming``, name nothing here) and writes ``reports/<lesson>/class_report.html``, one
+self-contained page, with its figures also as PNG files beside it:
 
 - the distribution of scores per exercise (a histogram for each);
 - for each exercise, in the lesson's order, the known mistakes the class made, ranked by how many
@@ -29,6 +30,7 @@ import nbformat
 
 from coursegrader.grading import get_exercise
 from coursegrader.grading.protocol import grade_calls, is_grade_cell, verdicts_of
+from coursekit.check.verdict.score import NAMING
 from tools.course import gradebook, unknown_lesson
 from tools.editions import ROOT
 
@@ -75,7 +77,8 @@ def collect(course: pathlib.Path, lesson: str, db_url: str | None = None) -> Cla
                 ex.scores[student] = float(v.get("score", 0.0))
                 if v.get("unverified"):
                     ex.unverified += 1
-                made = {c.get("mistake") for c in v.get("cases", []) if c.get("mistake")}
+                made = {c.get("mistake") for c in v.get("cases", []) if c.get("mistake")} \
+                    if v.get("naming") == NAMING else set()  # an older rule named what it did not reproduce
                 ex.mistakes.update(made)
                 if v.get("delegated"):
                     ex.delegated.append(student)

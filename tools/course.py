@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from coursegrader.grading.protocol import nbgrader_meta
+from coursegrader.grading.protocol import grade_calls, is_grade_cell, nbgrader_meta
 from tools.editions import ROOT, solution_code, source_path
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -116,6 +116,33 @@ def filled_release(lesson: str, release_nb, replace: Mapping[str, str] | None = 
         if nbgrader_meta(cell).get("solution"):
             cell.source = (replace or {}).get(grade_id) or solutions[grade_id]
     return nb
+
+
+def first_mistakes(lesson: str) -> dict[str, dict[str, str]]:
+    """``{solution cell id: {function name: registry key}}``: the graded functions each solution cell
+    defines (those the grade cell after it grades), each to be replaced by the first catalogued mistake
+    of its exercise (a later key for the same function name wins: the last stage of a staged
+    exercise). What the end-to-end test and the claims' sentinel test plant."""
+    source = nbformat.read(source_path(lesson), as_version=4)
+    planted, pending = {}, []
+    for cell in source.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and cell.cell_type == "code":
+            pending.append(meta["grade_id"])
+        elif is_grade_cell(cell) and pending:
+            chosen = {}
+            for key, fn_name in grade_calls(cell.source):
+                chosen[fn_name] = key
+            planted[pending[-1]] = chosen
+            pending = []
+    return planted
+
+
+def mistake_code(chosen: Mapping[str, str]) -> str:
+    """A solution cell's code that defines each function name as its exercise's first catalogued
+    mistake (``chosen``: function name -> registry key, see :func:`first_mistakes`)."""
+    lines = ["from coursegrader.grading import get_exercise"]
+    return "\n".join(lines + [f'{fn_name} = get_exercise("{key}").mistakes[0].fn' for fn_name, key in chosen.items()])
 
 
 def write_submission(course: pathlib.Path, student: str, lesson: str, nb) -> pathlib.Path:

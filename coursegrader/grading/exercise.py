@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +36,10 @@ class Exercise(Task):
     - ``points``: what the exercise is worth (stated here and nowhere else);
     - ``hidden``: returns the hidden cases (non-default settings, several steps, seeded random
       inputs, edge cases; under 2 s in all);
-    - ``mistakes``: the catalogue. Judging ignores its order (a wrong result names the mistake that
-      matches it on the most cases, see :func:`coursekit.check.verdict.score.name_mistakes`); the
-      first one listed is the one the end-to-end test plants in a submission (any would do).
+    - ``mistakes``: the catalogue. Judging ignores its order (a wrong result names a mistake only
+      when that mistake gives the student's results on every case, see
+      :func:`coursekit.check.verdict.score.name_mistakes`); the first one listed is the one the
+      end-to-end test plants in a submission (any would do).
     """
 
     reference: Callable
@@ -75,10 +76,13 @@ class Exercise(Task):
         seed_everything(0)
         return self.call(self.reference, fresh(case))
 
-    def wrong_results(self, case: Case) -> list[tuple[str, Any]]:
-        """``(name, result)`` of every catalogued mistake that returns on ``case`` (isolated, seeded)."""
+    def wrong_results(self, case: Case, names: Collection[str] | None = None) -> list[tuple[str, Any]]:
+        """``(name, result)`` of every catalogued mistake (or of those in ``names``) that returns on
+        ``case`` (isolated, seeded)."""
         found = []
         for mistake in self.mistakes:
+            if names is not None and mistake.name not in names:
+                continue
             outcome = run_isolated(lambda m=mistake: self.call(m.fn, fresh(case)), time_limit=self.time_limit)
             if outcome.error is None:
                 found.append((mistake.name, outcome.value))
@@ -87,5 +91,5 @@ class Exercise(Task):
     def answer_key(self, cases: Sequence[Case]) -> AnswerKey:
         """The answers to ``cases`` and, on demand, the catalogued mistakes' results on them."""
         cases = list(cases)
-        return AnswerKey([self.expected(c) for c in cases], lambda i: self.wrong_results(cases[i]),
+        return AnswerKey([self.expected(c) for c in cases], lambda i, names=None: self.wrong_results(cases[i], names),
                          {m.name: m.message for m in self.mistakes})

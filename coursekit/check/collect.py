@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .copying import changed, fresh, snapshot
+from .copying import InputChanged, changed, fresh, snapshot
 from .isolate import run_isolated
 from .task import Case, Task
 
@@ -22,6 +22,9 @@ class RawResult:
     output: str = ""
     delegated: list[str] = field(default_factory=list)
     modified: str | None = None
+    # the exception the student's code raised, for showing its frames in the student's own kernel;
+    # never sent anywhere (the results payload carries ``error``, its description)
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -52,8 +55,12 @@ def collect(task: Task, fn: Callable[..., Any], case: Case, forbidden: Sequence[
                            forbidden=[*forbidden, *task.forbidden], warm_torch=task.torch_optim)
     output = outcome.output if len(outcome.output) <= OUTPUT_KEPT else outcome.output[:OUTPUT_KEPT] + " ..."
     raw = RawResult(output=output, delegated=list(outcome.delegated))
+    if isinstance(outcome.error, InputChanged):  # the state a runner threads, changed in place
+        raw.modified = outcome.error.name
+        return raw
     if outcome.error is not None:
         raw.error = describe_error(outcome.error)
+        raw.exception = outcome.error
         return raw
     raw.value = outcome.value
     if task.frozen_inputs:

@@ -43,6 +43,17 @@ def changed(before: Any, after: Any) -> bool:
     return False
 
 
+class InputChanged(Exception):
+    """Raised by a runner when the function it calls changed, in place, something it was given that
+    is not among the case's arguments (an optimizer's incoming ``state``, which the runner threads
+    from step to step): :func:`coursekit.check.collect.collect` reports it like a changed argument,
+    by ``name`` (``state['momentum_buffer']``)."""
+
+    def __init__(self, name: str, where: str = ""):
+        super().__init__(f"{name} was changed in place{' ' + where if where else ''}")
+        self.name = name
+
+
 def fresh(case: Case) -> Case:
     """The case with its own copy of every argument: no call ever sees another call's objects."""
     return dataclasses.replace(case, args=snapshot(case.args), kwargs=snapshot(case.kwargs))

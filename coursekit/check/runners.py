@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .copying import InputChanged, changed, snapshot
 from .task import Case
 from .verdict.compare import show
 
@@ -14,20 +15,41 @@ BAD_INPUT = "bad input"
 RAISED = "raises ValueError"
 
 
+def optimizer_step(fn: Callable, params: Any, grad: Any, state: dict, step: int, **hyper: Any) -> tuple[Any, dict]:
+    """One call ``fn(params, grad, state, **hyper)`` of a functional optimizer, as the course's
+    convention asks it (spec section 2): it returns ``(new_params, state)`` with ``state`` a dict, and
+    leaves the arrays of the state it was given unchanged (rebinding a key is fine, ``buf *= momentum``
+    is not). A changed array raises :class:`~coursekit.check.copying.InputChanged` naming its key,
+    which the check and the grader report as an input changed in place. ``step``: its number (from 1),
+    for the messages."""
+    given = [(key, value, snapshot(value)) for key, value in state.items()]
+    params, new_state = fn(params, grad, state, **hyper)
+    if not isinstance(new_state, dict):
+        raise TypeError(f"step {step} returned state of type {type(new_state).__name__}; "
+                        "return (new_params, state) with state a dict")
+    for key, value, before in given:
+        if changed(before, value):
+            raise InputChanged(f"state[{key!r}]", f"by step {step}")
+    return params, new_state
+
+
 def optimizer_steps(fn: Callable, case: Case) -> np.ndarray:
     """Run a functional optimizer for several steps; return the parameters after each step.
 
     ``case.args = (params0, grads)`` where ``grads`` is a sequence of gradient arrays, or a
-    callable ``grad(params) -> array`` with ``case.kwargs["n_steps"]``; every other keyword is a
-    hyper-parameter. The state starts as ``{}`` and is threaded through the calls as returned.
+    callable ``grad(params) -> array`` with ``case.kwargs["n_steps"]``; ``case.kwargs["lrs"]``, if
+    given, is a learning rate per step (a schedule); every other keyword is a hyper-parameter. The
+    state starts as ``{}`` and is threaded through the calls as returned (:func:`optimizer_step`:
+    the arrays of the state a step receives must come back unchanged).
     Output shape: ``(n_steps, *params0.shape)``.
     """
     params, grads = case.args
     hyper = dict(case.kwargs)
     n_steps = hyper.pop("n_steps", None)
+    lrs = hyper.pop("lrs", None)
     if callable(grads):
         grad_at = grads
-        steps = range(n_steps)
+        steps = range(n_steps if n_steps is not None else len(lrs))
     else:
         steps = range(len(grads))
         grad_at = None
@@ -35,10 +57,9 @@ def optimizer_steps(fn: Callable, case: Case) -> np.ndarray:
     trajectory = []
     for t in steps:
         g = grad_at(params) if grad_at is not None else grads[t]
-        params, state = fn(params, g, state, **hyper)
-        if not isinstance(state, dict):
-            raise TypeError(f"step {t + 1} returned state of type {type(state).__name__}; "
-                            "return (new_params, state) with state a dict")
+        if lrs is not None:
+            hyper["lr"] = lrs[t]
+        params, state = optimizer_step(fn, params, g, state, t + 1, **hyper)
         trajectory.append(np.array(params, copy=True))
     return np.stack(trajectory)
 
@@ -91,7 +112,8 @@ def own_cache(fn: Callable, forward_name: str, reference_forward: Callable | Non
         try:
             made = forward(*inputs, **keywords)
         except Exception as exc:  # noqa: BLE001 - the forward is graded on its own; its errors cost nothing here
-            made, problem = None, f"{forward_name} raised {type(exc).__name__}" + (f" ({exc})" if str(exc) else "")
+            made, problem = None, f"{forward_name} raised {type(exc).__name__}" + (
+                f" ({exc})" if str(exc) else " (it is not done yet)" if isinstance(exc, NotImplementedError) else "")
         if isinstance(made, tuple) and len(made) == len(results):
             return made[at]
         if made is not None:

@@ -7,51 +7,48 @@ are stored too). Nothing here can compute an answer: the student package has non
 """
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from .collect import collect
+from ..errors import StudentFacing
+from .collect import RawResult, collect
 from .followon import check_failed
 from .store import stored_key
 from .tasks import get_task
 from .verdict.report import case_text, notes_text
 from .verdict.score import Evaluation, score
 
-WIDTH = 80  # nbgrader validate cuts every line of an error at 87 characters, its indent included
+
+class CheckFailed(StudentFacing):
+    """A visible check that failed. Shown as its message alone, each line wrapped to 80 columns, and
+    when the student's function raised, that exception's frames in the student's code
+    (:class:`coursekit.errors.StudentFacing`): no harness frame, no file path, no hint cut mid-word."""
 
 
-class CheckFailed(AssertionError):
-    """A visible check that failed. Shown as its message alone, each line wrapped to ``WIDTH``
-    (IPython's ``_render_traceback_``): no harness frames, no file paths, no hint cut mid-word."""
-
-    def _render_traceback_(self) -> list[str]:
-        lines = []
-        for i, line in enumerate(f"AssertionError: {self}".splitlines()):
-            indent = line[:len(line) - len(line.lstrip())] + ("    " if i else "  ")
-            lines += textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]
-        return lines
-
-
-def evaluate(name: str, fn: Callable[..., Any]) -> Evaluation:
-    """The visible cases of ``name`` run on ``fn`` and judged (no printing, nothing raised)."""
+def _run(name: str, fn: Callable[..., Any]) -> tuple[Evaluation, list[RawResult]]:
     task = get_task(name)
     cases = list(task.visible())
     key = stored_key(task, cases)
     raws = [collect(task, fn, case) for case in cases]
-    return score(task, float(len(cases)), cases, raws, key)
+    return score(task, float(len(cases)), cases, raws, key), raws
+
+
+def evaluate(name: str, fn: Callable[..., Any]) -> Evaluation:
+    """The visible cases of ``name`` run on ``fn`` and judged (no printing, nothing raised)."""
+    return _run(name, fn)[0]
 
 
 def check(name: str, fn: Callable[..., Any]) -> None:
     """The visible test: a few fixed cases. Raises ``AssertionError`` (:class:`CheckFailed`) describing
     the first failure; while nbgrader validates, later cells that only repeat it are skipped
     (:mod:`.followon`)."""
-    ev = evaluate(name, fn)
-    for r in ev.results:
+    ev, raws = _run(name, fn)
+    for r, raw in zip(ev.results, raws):
         if not r.passed:
             check_failed(name, fn)
             raise CheckFailed(f"{name}: visible check failed\n"
-                              + case_text(ev.task, r, verbose=True, messages=ev.messages))
+                              + case_text(ev.task, r, verbose=True, messages=ev.messages),
+                              student_error=raw.exception)
     print(f"✓ {name}: {len(ev.results)} visible checks passed. "
           f"More cases (other settings, random inputs, edge cases) are graded later.")
     for line in notes_text(ev.notes):

@@ -164,3 +164,27 @@ def line_alpha_squared(loss_fn, theta0, theta1, alphas):
     if t0.ndim != 1 or t0.shape != t1.shape:
         raise ValueError("theta0 and theta1 must be 1-D of the same length")
     return np.array([loss_fn((1 - a) * t0 + a * a * t1) for a in alphas])
+
+
+# --- issue 30: uncatalogued slips right next to catalogued ones ----------------------------------
+
+@variant("softmax_cross_entropy")
+def ce_grad_halved(logits, y):
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    n = logits.shape[0]
+    p = np.exp(logp)
+    p[np.arange(n), y] -= 1
+    return -float(logp[np.arange(n), y].mean()), p / (2 * n)
+
+
+@variant("linear_backward")
+def linear_db_doubled(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, x.T @ dout, 2 * dout.sum(axis=0)
+
+
+@variant("mse_forward_backward")
+def mse_grad_missing_two_loss_halved(pred, y):
+    d = pred - y
+    return float(np.mean(d ** 2) / 2), d / d.size

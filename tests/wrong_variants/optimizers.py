@@ -305,3 +305,60 @@ def _yogi_variant(slip):
 
 for _slip in ("sign_of_g", "no_one_minus", "eps_before_correction", "no_correction_v"):
     _yogi_variant(_slip)
+
+
+# --- issue 30: uncatalogued slips right next to catalogued ones ----------------------------------
+
+@variant("heavy_ball_step")
+def hb_gradient_doubled(params, prev_params, grad, *, lr, beta):
+    return params - 2 * lr * grad + beta * (params - prev_params)
+
+
+@variant("heavy_ball_step")
+def hb_velocity_halved(params, prev_params, grad, *, lr, beta):
+    return params - lr * grad + beta / 2 * (params - prev_params)
+
+
+@variant("rmsprop_step")
+def rmsprop_alpha_on_both(params, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                          centered=False):
+    """square_avg = alpha * square_avg + alpha * g**2: (1 - alpha) typed as alpha (not swapped)."""
+    p = np.asarray(params, dtype=np.float64)
+    g = np.asarray(grad, dtype=np.float64) + weight_decay * p
+    sq = alpha * state.get("square_avg", np.zeros_like(p)) + alpha * g * g
+    new = {"square_avg": sq}
+    var = sq
+    if centered:
+        ga = alpha * state.get("grad_avg", np.zeros_like(p)) + (1 - alpha) * g
+        new["grad_avg"] = ga
+        var = sq - ga * ga
+    avg = np.sqrt(var) + eps
+    if momentum > 0:
+        buf = momentum * state.get("momentum_buffer", np.zeros_like(p)) + g / avg
+        new["momentum_buffer"] = buf
+        return p - lr * buf, new
+    return p - lr * g / avg, new
+
+
+@variant("adam_step")
+def adam_step_corrects_m_only(params, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                              amsgrad=False):
+    p = np.asarray(params, dtype=np.float64)
+    g = np.asarray(grad, dtype=np.float64) + weight_decay * p
+    b1, b2 = betas
+    t = state.get("step", 0) + 1
+    m = b1 * state.get("exp_avg", np.zeros_like(p)) + (1 - b1) * g
+    v = b2 * state.get("exp_avg_sq", np.zeros_like(p)) + (1 - b2) * g * g
+    new = {"step": t, "exp_avg": m, "exp_avg_sq": v}
+    if amsgrad:
+        v = np.maximum(state.get("max_exp_avg_sq", np.zeros_like(p)), v)
+        new["max_exp_avg_sq"] = v
+    return p - lr * (m / (1 - b1 ** t)) / (np.sqrt(v) + eps), new
+
+
+@variant("adamw_step")
+def adamw_step_decay_doubled(params, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                             amsgrad=False):
+    """The decoupled decay applied twice: before the update and again after it."""
+    p, new = _adam(params, grad, state, lr, betas, eps, weight_decay, amsgrad, True, "")
+    return p * (1 - lr * weight_decay), new

@@ -23,6 +23,7 @@ import re
 
 from latex2mathml.converter import convert
 from nbconvert.exporters import HTMLExporter
+from nbconvert.filters.markdown import markdown2html
 from nbconvert.preprocessors import Preprocessor
 from traitlets import default, validate
 
@@ -33,7 +34,8 @@ FIT_CSS = """
 img, svg { max-width: 100%; height: auto; }
 div.output_area pre, div.output_text pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 math[display="block"] { margin: 0.6em 0; overflow-x: auto; }
-div.claim { font-family: monospace; white-space: pre-wrap; padding: 0.2em 0; }
+div.claim { padding: 0.2em 0; }
+div.claim p { margin: 0; }
 """
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -148,8 +150,11 @@ def _clean_output(output) -> None:
     data = output.get("data") or {}
     if isinstance(data.get("text/plain"), str):
         data["text/plain"] = short_paths(data["text/plain"])
-    if METADATA_KEY in (output.get("metadata") or {}) and isinstance(data.get("text/plain"), str):
-        data["text/html"] = f'<div class="claim">{text_with_math(data["text/plain"])}</div>'
+    if METADATA_KEY in (output.get("metadata") or {}):
+        if isinstance(data.get("text/markdown"), str):  # a claim line as markdown, its math as $...$
+            data["text/html"] = f'<div class="claim">{markdown2html(render_math(data["text/markdown"]))}</div>'
+        elif isinstance(data.get("text/plain"), str):  # a notebook executed before claims had markdown
+            data["text/html"] = f'<div class="claim">{text_with_math(data["text/plain"])}</div>'
 
 
 class SelfContainedFeedback(Preprocessor):

@@ -176,7 +176,7 @@ def _rename_keys(expected: dict, received: dict, atol: float, rtol: float, stric
 
 
 def show(value: Any, width: int = 300) -> str:
-    """A short readable rendering of a value for reports."""
+    """A short readable rendering of a value on one line (cut to ``width`` characters)."""
     value = to_numpy(value)
     if isinstance(value, np.ndarray):
         text = np.array2string(value, precision=8, threshold=12, edgeitems=3, max_line_width=100)
@@ -193,3 +193,44 @@ def show(value: Any, width: int = 300) -> str:
         text = repr(value)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+BLOCK_WIDTH = 72  # a report line: room for its label and indent within Validate's 87 columns
+
+
+def show_block(value: Any, width: int = BLOCK_WIDTH) -> list[str]:
+    """A readable rendering of a value as lines of at most about ``width`` characters: one line when
+    :func:`show` fits and no array has rows; else an array's rows one per line (numbers never cut),
+    a tuple's or list's items and a dict's entries each on lines of their own."""
+    value = to_numpy(value)
+    line = show(value)
+    if len(line) <= width and not _has_rows(value):
+        return [line]
+    if isinstance(value, np.ndarray) and value.ndim >= 1:
+        rows = np.array2string(value, precision=8, threshold=40, edgeitems=3, max_line_width=width).splitlines()
+        return [f"array(shape={value.shape}, dtype={value.dtype})"] + [r.rstrip() for r in rows if r.strip()]
+    if isinstance(value, dict):
+        items = [(f"{k!r}: ", v) for k, v in value.items()]
+    elif isinstance(value, (list, tuple)) and len(value) <= 8:
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        items = [(f"[{i}] ", v) for i, v in enumerate(value)]
+        return [f"a {kind} of {len(value)}:"] + [ln for head, v in items for ln in _indented(head, v, width)]
+    else:
+        return [show(value, width)]
+    return [ln for head, v in items for ln in _indented(head, v, width)]
+
+
+def _indented(head: str, value: Any, width: int) -> list[str]:
+    inner = show_block(value, width - len(head))
+    return [head + inner[0]] + [" " * len(head) + ln for ln in inner[1:]]
+
+
+def _has_rows(value: Any) -> bool:
+    """Whether a value holds an array of two or more dimensions (shown one row per line)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 2
+    if isinstance(value, dict):
+        return any(_has_rows(to_numpy(v)) for v in value.values())
+    if isinstance(value, (list, tuple)) and len(value) <= 8:
+        return any(_has_rows(to_numpy(v)) for v in value)
+    return False

@@ -5,7 +5,7 @@ import inspect
 from collections.abc import Mapping
 
 from ..task import Task
-from .compare import show
+from .compare import show_block
 from .judge import CaseResult
 from .score import Evaluation
 
@@ -23,21 +23,46 @@ def case_text(task: Task, r: CaseResult, verbose: bool, messages: Mapping[str, s
         values = list(case.args) + list(case.kwargs.values())
         for n, v in zip(names, values):
             if not inspect.isroutine(v):  # functions are named in the label; models and arrays are shown
-                lines.append(f"  {n} = {show(v)}")
-    lines.append(f"expected: {show(r.expected)}")
+                lines += _labelled(f"  {n} = ", v)
+    lines += _labelled("expected: ", r.expected)
     if r.received is not None or r.mismatch is not None:
-        lines.append(f"received: {show(r.received)}")
+        lines += _labelled("received: ", r.received)
     lines.append(f"problem:  {r.problem}")
     if r.mistake:
         lines.append(f"likely mistake: {messages.get(r.mistake, r.mistake)}")
-    elif r.closest:
-        lines.append("closest known mistake (your result is much nearer to it than to the answer): "
-                     f"{messages.get(r.closest, r.closest)}")
+    elif r.difference is not None and r.difference.text():
+        lines.append(f"what differs: {r.difference.text()}")
     if r.output.strip():
         text = r.output.strip()
         text = text if len(text) <= OUTPUT_SHOWN else text[:OUTPUT_SHOWN] + " ..."
         lines.append("your function printed (this costs no points):\n    " + text.replace("\n", "\n    "))
     return "\n".join(lines)
+
+
+def naming_text(ev: Evaluation) -> list[str]:
+    """The mistake named for the whole exercise: the catalogued one that gives the student's results
+    on every case (several when they give the same results), or, when none does, that no known
+    mistake does and what holds on every failing case."""
+    if ev.likely_mistake is not None:
+        return [f"Most likely mistake: {ev.message(ev.likely_mistake)}"] + \
+            [f"  or, with the same results on every case: {ev.message(n)}" for n in ev.explained_by[1:]]
+    if not ev.unexplained:
+        return []
+    lines = ["No known mistake gives these results."]
+    common = ev.difference()
+    if common:
+        lines.append(f"On every failing case, {common}.")
+    return lines
+
+
+def _labelled(label: str, value) -> list[str]:
+    """``label`` and the value on one line if it fits, else the value's lines below it, indented (an
+    array one row per line: an expected and a received trajectory read row against row)."""
+    block = show_block(value)
+    if len(block) == 1:
+        return [label + block[0]]
+    indent = " " * (len(label) - len(label.lstrip()) + 4)
+    return [label.rstrip()] + [indent + line for line in block]
 
 
 def notes_text(notes: list[str]) -> list[str]:
@@ -59,8 +84,7 @@ def report(ev: Evaluation) -> str:
             lines.append("      " + case_text(task, r, verbose=False, messages=ev.messages).replace("\n", "\n      "))
     if ev.delegated:
         lines.append(f"No credit: {task.name} calls {', '.join(ev.delegated)}; the exercise is to write it yourself.")
-    if ev.likely_mistake is not None:
-        lines.append(f"Most likely mistake: {ev.message(ev.likely_mistake)}")
+    lines += naming_text(ev)
     lines += notes_text(ev.notes)
     lines.append(f"Score: {ev.score:g} / {ev.points:g}")
     return "\n".join(lines)
