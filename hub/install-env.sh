@@ -9,7 +9,8 @@
 # JupyterLab, nbgrader (the Assignments tab, Validate and Submit) and jupyterhub (its
 # jupyterhub-singleuser command), at the course's pins. nbgrader's Formgrader, Create Assignment and
 # course list are turned off in it. coursegrader (references, hidden tests, grading) is not installed.
-# instructor: both packages (`pip install ./coursekit .`, as `make` does) and jupyterhub.
+# instructor: both packages (`pip install ./coursekit .`, as `make` does) and jupyterhub, and
+# hub/instructor_server_config.py as its server configuration (lets Formgrader show in JupyterLab).
 # Both get hub/nbgrader_config.py as their global nbgrader configuration (course id, exchange).
 #
 # PYTHON chooses the interpreter (default python3); it must be one every user can run. pip reads its
@@ -36,6 +37,9 @@ student)
     ;;
 instructor)
     "${pip[@]}" "$repo/coursekit" "$repo" "$hub_pin"
+    # Formgrader is shown in a frame of the server's own page: allow that (JupyterHub forbids all framing)
+    mkdir -p "$prefix/etc/jupyter"
+    cp "$repo/hub/instructor_server_config.py" "$prefix/etc/jupyter/jupyter_server_config.py"
     ;;
 *)
     echo "unknown role $role: student or instructor" >&2

@@ -111,7 +111,8 @@ def unix_accounts(groups: dict[str, list[str]]) -> Iterator[dict[str, Account]]:
 
 def run_as(account: Account, *cmd: str, cwd: pathlib.Path | None = None) -> subprocess.CompletedProcess:
     """``cmd`` run as ``account`` (runuser, a login environment of its own); not checked."""
-    return subprocess.run(["runuser", "-u", account.name, "--", *cmd], capture_output=True, text=True,
+    runuser = shutil.which("runuser") or "/usr/sbin/runuser"  # the user's PATH below has no sbin
+    return subprocess.run([runuser, "-u", account.name, "--", *cmd], capture_output=True, text=True,
                           cwd=cwd or account.home, env={"PATH": "/usr/bin:/bin", "HOME": str(account.home)})
 
 
@@ -140,18 +141,20 @@ def write_constraints(path: pathlib.Path) -> pathlib.Path:
     return path
 
 
-def borrowed_torch(folder: pathlib.Path) -> pathlib.Path | None:
-    """A copy of this environment's torch (hard links where the filesystem allows), for the hub's
-    environments to find through a path file instead of unpacking the same 1 GB wheel twice;
-    ``None`` when the hub's interpreter is another Python version (its environments then install it)."""
+def torch_copy_fits() -> bool:
+    """Whether this environment's torch runs on :data:`SHARED_PYTHON` (the same Python version)."""
     probe = _run(SHARED_PYTHON, "-c", "import sys; print(sys.version_info[:2])").stdout.strip()
-    if probe != str(sys.version_info[:2]):
-        return None
+    return probe == str(sys.version_info[:2])
+
+
+def copy_torch(folder: pathlib.Path) -> None:
+    """This environment's torch copied into ``folder`` (a hub environment's site-packages; hard links
+    where the filesystem allows), instead of unpacking the same 1 GB wheel again. Into the environment
+    itself: the grading sandbox mounts back the instructor's environment, not other folders of /tmp."""
     dist = metadata.distribution("torch")
     site = pathlib.Path(dist.locate_file(""))
     names = [n for n in (dist.read_text("top_level.txt") or "torch").split() if (site / n).is_dir()]
     dist_info = pathlib.Path(dist._path)  # noqa: SLF001 - importlib's own record of the folder
-    folder.mkdir(parents=True, exist_ok=True)
 
     def link_or_copy(src, dst):
         try:
@@ -162,19 +165,18 @@ def borrowed_torch(folder: pathlib.Path) -> pathlib.Path | None:
     for path in [*(site / n for n in names), dist_info]:
         shutil.copytree(path, folder / path.name, copy_function=link_or_copy,
                         ignore=shutil.ignore_patterns("__pycache__"))
-    return folder
 
 
 def hub_environment(repo: pathlib.Path, role: str, prefix: pathlib.Path, *, constraints: pathlib.Path,
-                    borrowed: pathlib.Path | None) -> subprocess.Popen:
+                    with_torch: bool) -> subprocess.Popen:
     """Start building a hub user's environment with ``hub/install-env.sh ROLE PREFIX`` (the interpreter
-    every user can run; pip's constraints; torch borrowed from ``borrowed``, found through a path file
-    written into the new venv before the script installs into it). Returns the running process."""
+    every user can run; pip's constraints; with ``with_torch``, this environment's torch copied into the
+    new venv before the script installs into it, so pip finds it installed). Returns the running process."""
     _run(SHARED_PYTHON, "-m", "venv", "--without-pip", str(prefix))
-    if borrowed is not None:
+    if with_torch:
         site = _run(str(prefix / "bin" / "python"), "-c",
                     "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
-        pathlib.Path(site, "borrowed-torch.pth").write_text(f"{borrowed}\n")
+        copy_torch(pathlib.Path(site))
     env = {**os.environ, "PYTHON": SHARED_PYTHON, "PIP_CONSTRAINT": str(constraints), "PIP_NO_COMPILE": "1",
            "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     log = open(prefix.parent / f"install-{role}.log", "w")  # noqa: SIM115 - closed by the caller's wait
