@@ -14,7 +14,7 @@
 # Both get hub/nbgrader_config.py as their global nbgrader configuration (course id, exchange).
 #
 # PYTHON chooses the interpreter (default python3); it must be one every user can run. pip reads its
-# own environment variables (PIP_CONSTRAINT, PIP_NO_COMPILE, ...). tests/test_hub.py runs this script.
+# own environment variables (PIP_CONSTRAINT, PIP_NO_COMPILE, ...). tests/coursegrader/test_hub.py runs this script.
 set -euo pipefail
 role=${1:?usage: hub/install-env.sh student|instructor PREFIX}
 prefix=${2:?usage: hub/install-env.sh student|instructor PREFIX}

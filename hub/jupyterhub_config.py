@@ -7,7 +7,7 @@ instructors' group get the instructor environment (both packages, Formgrader), m
 students' group the student environment (the student package only; hub/install-env.sh builds both).
 Each user's server runs as that user (JupyterHub's default LocalProcessSpawner), in JupyterLab.
 
-Settings, from the environment (the defaults are a standard install; tests/test_hub.py sets its own):
+Settings, from the environment (the defaults are a standard install; tests/coursegrader/test_hub.py sets its own):
 OPTIM_NN_STUDENTS / OPTIM_NN_INSTRUCTORS (the two groups' names), OPTIM_NN_STUDENT_ENV /
 OPTIM_NN_INSTRUCTOR_ENV (the two environments' folders), OPTIM_NN_COURSE (an instructor's course
 directory, relative to the home: "course").

@@ -7,7 +7,7 @@ through CourseDirectory.root in the instructor's ~/.jupyter/nbgrader_config.py.
 """
 c = get_config()  # noqa: F821 - provided by nbgrader
 
-# the course id of the repository's nbgrader_config.py (tests/test_hub.py checks they agree): the
+# the course id of the repository's nbgrader_config.py (tests/coursegrader/test_hub.py checks they agree): the
 # exchange's folder for the course, and the course the students' Assignments tab lists
 c.CourseDirectory.course_id = "optim-nn"
 # nbgrader's exchange: one folder on a filesystem every user's server sees (on Kubernetes, a shared

@@ -1,4 +1,4 @@
-"""A real JupyterHub on this machine, for tests/test_hub.py: Unix accounts, the hub users' Python
+"""A real JupyterHub on this machine, for tests/coursegrader/test_hub.py: Unix accounts, the hub users' Python
 environments, the proxy, and the hub process itself.
 
 Everything lives in one folder every user can traverse (:func:`shared_folder`; pytest's own temporary
@@ -212,7 +212,7 @@ def install_proxy(repo: pathlib.Path, folder: pathlib.Path) -> pathlib.Path:
 
 
 TEST_CONFIG = """\
-# tests/test_hub.py: the course's hub configuration, and only what a test on one machine adds to it
+# tests/coursegrader/test_hub.py: the course's hub configuration, and only what a test on one machine adds to it
 c = get_config()  # noqa: F821
 load_subconfig({course_config!r})  # noqa: F821
 c.JupyterHub.bind_url = "http://127.0.0.1:{port}"

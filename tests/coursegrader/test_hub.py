@@ -44,7 +44,7 @@ import time
 import nbformat
 import pytest
 
-from tools.course import filled_release
+from testkit.students import filled_release
 from tools.editions import ROOT, graded_cells, source_path
 
 from reference import FOLDER
@@ -123,7 +123,7 @@ def environments(site):
     for role in roles:  # install-env.sh copied hub/nbgrader_config.py there; the test's exchange added
         config = envs / role / "etc" / "jupyter" / "nbgrader_config.py"
         config.write_text((ROOT / "hub" / "nbgrader_config.py").read_text()
-                          + f"\n# tests/test_hub.py: its own exchange\nc.Exchange.root = {str(exchange)!r}\n")
+                          + f"\n# the hub test: its own exchange\nc.Exchange.root = {str(exchange)!r}\n")
         overrides = envs / role / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
         overrides.parent.mkdir(parents=True, exist_ok=True)
         overrides.write_text(json.dumps(LAB_OVERRIDES))
