@@ -174,8 +174,18 @@ def _script(text: str, table: dict, mark: str) -> str:
     return f"{mark}{text}" if len(text) == 1 else f"{mark}({text})"
 
 
+_MATRIX = re.compile(r"\\begin\{([pbvV]?matrix)\}(.*?)\\end\{\1\}", re.S)
+
+
+def _matrix(m: re.Match) -> str:
+    """A ``matrix`` environment as nested lists, row by row: ``[[10, -4], [-4, 2]]``."""
+    rows = [row for row in re.split(r"\\\\(?:\[[^\]]*\])?", m.group(2)) if row.strip()]
+    return "[" + ", ".join("[" + ", ".join(math_to_plain(cell) for cell in row.split("&")) + "]"
+                           for row in rows) + "]"
+
+
 def _convert(tex: str) -> tuple[str, list[str]]:
-    parser = _Parser(tex)
+    parser = _Parser(_MATRIX.sub(_matrix, tex))
     out = []
     while parser.peek() is not None:
         out.append(parser.item())

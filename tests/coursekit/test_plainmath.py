@@ -36,3 +36,10 @@ def test_every_sub_and_superscript_is_one_character():
     for table in (plainmath.SUPERSCRIPT, plainmath.SUBSCRIPT):
         assert all(len(k) == 1 and len(v) == 1 for k, v in table.items())
     assert plainmath.SUPERSCRIPT["-"] == "⁻" and plainmath.SUBSCRIPT["t"] == "ₜ"
+
+
+def test_a_matrix_reads_as_nested_lists_row_by_row():
+    """Lesson 02 claims a Hessian written as a pmatrix; before, its text/plain kept \\begin and \\end."""
+    text = r"so $H = \begin{pmatrix} 2 & 2 \\ 2 & -4x_1 \end{pmatrix}$ there"
+    assert to_plain(text) == "so H = [[2, 2], [2, -4x₁]] there"
+    assert unknown_commands(text) == []

@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 
-from ..runners import optimizer_steps
+from ..runners import optimizer_step, optimizer_steps
 from ..task import Case, Task
 
 LESSON = "11_modern_optimizers"
@@ -183,8 +183,8 @@ def schedule_free_steps(fn, case):
     ys, xs = [], []
     for t in range(n_steps if grad_at is not None else len(grads)):
         g = grad_at(params) if grad_at is not None else grads[t]
-        params, state = fn(params, g, state, **hyper)
-        if not isinstance(state, dict) or "x" not in state:
+        params, state = optimizer_step(fn, params, g, state, t + 1, **hyper)  # state's arrays unchanged
+        if "x" not in state:
             raise KeyError(f"step {t + 1}: the state must keep the averaged point under the key 'x' "
                            "(state['x'] is the point the lesson evaluates)")
         ys.append(np.array(params, copy=True))
