@@ -38,9 +38,9 @@ from coursekit.transfer import train_classifier
 from testkit.students import filled_release, source_solutions, write_submission
 from tools import class_report
 from tools.editions import ROOT, source_path
-from tools.sync_grade_cells import lesson_points
 
 from conftest import nbgrader
+from helpers import lesson_points
 
 
 def _code(text: str) -> str:

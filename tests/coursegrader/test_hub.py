@@ -45,8 +45,9 @@ import nbformat
 import pytest
 
 from testkit.students import filled_release
-from tools.editions import ROOT, graded_cells, source_path
+from tools.editions import ROOT, source_path
 
+from helpers import graded_cells
 from reference import FOLDER
 
 CHROMIUM = "/usr/bin/chromium"
