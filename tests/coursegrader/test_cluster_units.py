@@ -217,3 +217,17 @@ def test_a_late_penalty_that_raises_records_nothing_of_the_submission(recorded_c
         [nb] = sub.notebooks
         assert all(g.auto_score is None for g in nb.grades)
         assert gb.find_grade(first, LESSON, LESSON, "ann").manual_score == 1.0
+
+
+def test_the_grading_code_version_reads_the_packages_own_files_only(tmp_path):
+    """Building the student package (the hub test's `pip install ./coursekit`) leaves coursekit/build/
+    and coursekit.egg-info/ beside its modules: their copies must not change the version, or a run
+    started again regrades everything (it did in a fresh CI run)."""
+    from coursegrader.grading.cluster.bundle import _package_file
+
+    root = tmp_path / "coursekit"
+    assert _package_file(root / "measure.py", root)
+    assert _package_file(root / "check" / "expected" / "01_gradients.json", root)
+    assert not _package_file(root / "build" / "lib" / "coursekit" / "measure.py", root)
+    assert not _package_file(root / "coursekit.egg-info" / "x.json", root)
+    assert not _package_file(root / "check" / "__pycache__" / "task.py", root)

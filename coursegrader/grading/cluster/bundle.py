@@ -118,6 +118,13 @@ class SubmissionFiles:
         return _digest(self.files)
 
 
+def _package_file(path: pathlib.Path, root: pathlib.Path) -> bool:
+    """Whether ``path`` is the package's own, not what building it left beside its modules (a
+    ``pip install ./coursekit`` writes ``coursekit/build/`` and ``coursekit.egg-info/``)."""
+    return not any(part in ("build", "__pycache__") or part.endswith(".egg-info")
+                   for part in path.relative_to(root).parts[:-1])
+
+
 @functools.cache
 def grading_code_version() -> str:
     """The course packages' version and a digest of their code and stored keys (so a fix to the
@@ -129,7 +136,7 @@ def grading_code_version() -> str:
     for package in (coursekit, coursegrader):
         root = pathlib.Path(package.__file__).resolve().parent
         code.update({f"{package.__name__}/{p.relative_to(root).as_posix()}": p.read_bytes()
-                     for p in sorted([*root.rglob("*.py"), *root.rglob("*.json")])})
+                     for p in sorted([*root.rglob("*.py"), *root.rglob("*.json")]) if _package_file(p, root)})
     return f"{coursegrader.__version__}+{_digest(code)[:16]}"
 
 
