@@ -38,7 +38,7 @@ QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 # nbgrader and jupyter run helpers (alembic, jupyter-*) from PATH: the venv's bin comes first
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: lab test release notebooks grade report similarity book bench clean-venv
+.PHONY: lab test test-hub release notebooks grade report similarity book bench clean-venv
 
 $(STAMP): pyproject.toml coursekit/pyproject.toml
 	@$(check_python)
@@ -55,6 +55,10 @@ lab: $(STAMP)
 ## make test: install if needed, lint (ruff, configured in pyproject.toml), then run the whole suite
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the JupyterHub test (real Unix users; root): kept out of make test while it is flaky
+test-hub: lint
+	COURSE_HUB_TEST=1 $(BIN)/python -m pytest tests/coursegrader/test_hub.py $(PYTEST_ARGS)
 
 ## make lint: ruff over the Python code (notebooks excluded, see [tool.ruff] in pyproject.toml)
 lint: $(STAMP)
