@@ -154,10 +154,12 @@ class _LmsExport(ExportPlugin):
         return out
 
     def row(self, placement: Placement, scores: list[str]) -> list[str]:
-        raise NotImplementedError
+        """One student's line of the import file: each LMS's exporter (Canvas, Moodle) defines it."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how {self.lms_name} reads a row")
 
     def header(self, lessons) -> list[str]:
-        raise NotImplementedError
+        """The import file's header line: each LMS's exporter (Canvas, Moodle) defines it."""
+        raise NotImplementedError(f"{type(self).__name__} does not say which header {self.lms_name} reads")
 
     def check_scores(self, lessons, scores: dict) -> None:
         """Refuse scores the LMS would reject or misread (nothing by default)."""
