@@ -25,15 +25,18 @@ def train_classifier(model, X, y, epochs, lr=1e-2, desc=None, *, groups=None):
     ``groups``: a list of ``(parameters, learning_rate)`` pairs, one Adam parameter group each (the
     reused layers of a model at a smaller rate than its new head, say); ``lr`` is then unused.
     Default: every trainable parameter of ``model`` at ``lr``.
+    Adam is torch's fused implementation (``fused=True``): the same update as its default one, up to
+    rounding in the last bits, in one kernel per tensor instead of about eight, which makes a step of
+    these small models about a third cheaper (lesson 10's explorer retrains nine of them per slider move).
     """
     Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
     if groups is None:
         params = [p for p in model.parameters() if p.requires_grad]
-        opt = torch.optim.Adam(params, lr=lr)
+        opt = torch.optim.Adam(params, lr=lr, fused=True)
     else:
         opt = torch.optim.Adam([{"params": [p for p in params if p.requires_grad], "lr": rate}
-                                for params, rate in groups])
+                                for params, rate in groups], fused=True)
     losses = []
     steps = range(epochs)
     if desc is not None:

@@ -42,8 +42,18 @@ import numpy as np
 from .runtime import is_static
 
 
-def _slider(widgets, name, low, high, step, value):
-    """An IntSlider when every bound is an integer (batch sizes, depths), else a FloatSlider."""
+def _slider(widgets, name, *spec):
+    """The control of one ``sliders`` entry: ``(low, high, step, value)`` gives an IntSlider when every
+    bound is an integer (batch sizes, depths), else a FloatSlider; ``(options, value)``, a list of the
+    values it may take and the first one shown, gives a SelectionSlider over them (sizes on a log grid)."""
+    if len(spec) == 2 and isinstance(spec[0], (list, tuple)):
+        options, value = list(spec[0]), spec[1]
+        if value not in options:
+            raise ValueError(f"slider {name!r}: its first value {value!r} is not one of its options {options}")
+        return widgets.SelectionSlider(options=options, value=value, description=name, continuous_update=False)
+    if len(spec) != 4:
+        raise ValueError(f"slider {name!r}: expected (low, high, step, value) or (options, value), got {spec!r}")
+    low, high, step, value = spec
     if all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step, value)):
         return widgets.IntSlider(min=low, max=high, step=step, value=value, description=name,
                                  continuous_update=False)
@@ -258,7 +268,8 @@ def fit_titles(fig, axes) -> None:
 def explore(draw: Callable, sliders: dict, static: dict, title: str = ""):
     """Show ``draw(ax, **values)`` with one slider per entry of ``sliders``.
 
-    sliders: ``{"lr": (low, high, step, initial)}`` (all ints: an integer slider); static: ``{"lr": [values...]}`` the values
+    sliders: ``{"lr": (low, high, step, initial)}`` (all ints: an integer slider) or ``{"n": ([10, 30, 100], 30)}``
+    (a slider over those values only); static: ``{"lr": [values...]}`` the values
     drawn side by side when there is no widget front-end (reading edition, autograding).
     title: the static figure's title, above the panels (their own titles, set by ``draw``, stay;
     a panel title wider than its panel is shrunk).

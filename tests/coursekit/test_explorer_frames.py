@@ -87,3 +87,19 @@ def test_grid_values_are_kept_for_the_same_function_and_recomputed_when_its_glob
 def test_grid_values_of_any_callable(f):
     xs = np.linspace(0, 1, 5)
     assert np.allclose(plotting.grid_values(f, xs, xs), [[f(np.array([x, y])) for x in xs] for y in xs])
+
+
+def test_a_slider_over_given_values_takes_only_those_values_and_names_a_bad_first_one():
+    import ipywidgets
+    from traitlets import TraitError
+
+    sizes = widgets._slider(ipywidgets, "n_train", [10, 30, 100, 300], 30)
+    assert isinstance(sizes, ipywidgets.SelectionSlider)
+    assert list(sizes.options) == [10, 30, 100, 300] and sizes.value == 30
+    with pytest.raises(TraitError):
+        sizes.value = 50  # a value between the options is refused, never passed on to the drawing
+    with pytest.raises(ValueError, match="first value 50 is not one of its options"):
+        widgets._slider(ipywidgets, "n_train", [10, 30, 100, 300], 50)
+    with pytest.raises(ValueError, match=r"expected \(low, high, step, value\) or \(options, value\)"):
+        widgets._slider(ipywidgets, "lr", 0.1, 1.0, 0.1)
+    assert isinstance(widgets._slider(ipywidgets, "depth", 1, 3, 1, 2), ipywidgets.IntSlider)
