@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullLocator
 
 from .datasets import sparse_features
 from .runtime import is_static
@@ -97,8 +98,13 @@ def run(step, problem: Problem, n_steps=None, **hyper):
 
 
 def losses(problem: Problem, path):
-    """Loss along a path (NaN where the run blew up)."""
-    return np.array([problem.loss(p) if np.all(np.isfinite(p)) else np.nan for p in path])
+    """Loss along a path (n_steps + 1, d) -> (n_steps + 1,), NaN where the run blew up (every problem's loss
+    takes a stack of points at once)."""
+    path = np.asarray(path, dtype=np.float64)
+    finite = np.all(np.isfinite(path), axis=1)
+    with np.errstate(all="ignore"):
+        values = np.asarray(problem.loss(np.where(finite[:, None], path, 0.0)), dtype=np.float64)
+    return np.where(finite, values, np.nan)
 
 
 def race(optimizers: dict, problem: Problem, lr: float, fixed_lr: dict | None = None, n_steps=None):
@@ -133,6 +139,7 @@ def plot_race(problem: Problem, paths: dict, lr: float, fixed_lr: dict | None = 
         ax_loss.semilogy(losses(problem, path), label=label)
     _draw_floor(ax_loss, problem)
     _clip_top(ax_loss, problem)
+    ax_loss.yaxis.set_minor_locator(NullLocator())  # 8 per decade over ten decades: a third of each redraw's time
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss (log scale)")
     ax_loss.set_title(f"{problem.name}: loss, lr={lr:g}")
@@ -239,6 +246,52 @@ def tuned(paths: dict, problem: Problem, finals: dict, lrs):
     return best, curves, ends
 
 
+class _Runs:
+    """The explorer's runs: for each problem and optimizer, one :func:`sweep_paths` over every learning
+    rate the slider can take (``lrs``), made the first time it is asked for and cut into runs after; the
+    rates ``fixed_lr`` fixes, and any other rate, are run alone (and kept)."""
+
+    def __init__(self, optimizers: dict, problems: dict, lrs, fixed_lr: dict | None):
+        self.optimizers, self.problems, self.fixed_lr = optimizers, problems, fixed_lr or {}
+        self.lrs, self.sweeps, self.single = np.asarray(lrs, dtype=np.float64), {}, {}
+
+    def path(self, label: str, name: str, lr: float) -> np.ndarray:
+        """The parameters after each step (n_steps + 1, d) of optimizer ``name`` on problem ``label`` at ``lr``."""
+        problem, step = self.problems[label], self.optimizers[name]
+        lr = self.fixed_lr.get(name, lr)
+        i = int(np.argmin(np.abs(np.log10(self.lrs) - np.log10(lr))))
+        if name not in self.fixed_lr and abs(np.log10(self.lrs[i]) - np.log10(lr)) < 1e-9:
+            if (label, name) not in self.sweeps:
+                self.sweeps[label, name] = sweep_paths(step, problem, self.lrs)
+            return self.sweeps[label, name][:, i]
+        if (label, name, lr) not in self.single:
+            if len(self.single) > 300:
+                self.single.clear()
+            self.single[label, name, lr] = run(step, problem, lr=lr)
+        return self.single[label, name, lr]
+
+
+def _update_race(axes, problem: Problem, paths: dict, lr: float) -> None:
+    """Move the lines :func:`plot_race` drew on ``axes`` to ``paths`` (the same optimizers, in the same
+    order) at learning rate ``lr``: the same picture as drawing it anew, without building it again."""
+    ax_loss = axes[-1]
+    for k, path in enumerate(paths.values()):
+        if problem.contour is not None:  # trajectory() drew three lines per optimizer: path, start, end
+            shown = path[np.all(np.isfinite(path), axis=1)]
+            line, start, end = axes[0].lines[3 * k: 3 * k + 3]
+            line.set_data(shown[:, 0], shown[:, 1])
+            start.set_data(shown[:1, 0], shown[:1, 1])
+            end.set_data(shown[-1:, 0], shown[-1:, 1])
+        ax_loss.lines[k].set_data(np.arange(len(path)), losses(problem, path))
+    if problem.contour is not None:
+        axes[0].set_title(f"{problem.name}: paths (lr={lr:g})")
+    ax_loss.set_title(f"{problem.name}: loss, lr={lr:g}")
+    ax_loss.set_autoscaley_on(True)
+    ax_loss.relim()
+    ax_loss.autoscale_view(scalex=False)
+    _clip_top(ax_loss, problem)
+
+
 def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_lr=None, static_lr=(0.01, 0.1),
                   selected=None):
     """Pick optimizers, a problem and a learning rate, and watch the race.
@@ -263,31 +316,28 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
             rate = widgets.FloatLogSlider(value=init, base=10, min=np.log10(low), max=np.log10(high), step=0.1,
                                           description="lr", continuous_update=False, readout_format=".3g")
             out, frames = widgets.Output(), Frames()
-            layouts, runs, figures = {}, {}, {}
+            layouts, views = {}, {}
+            slider_lrs = np.union1d(10.0 ** np.round(np.arange(np.log10(low), np.log10(high) + 1e-9, 0.1), 10), [init])
+            runs = _Runs(optimizers, problems, slider_lrs, fixed_lr)
 
             def render():
-                problem = problems[which.value]
-                paths = {}
-                for name in pick.value:  # a run already made for this problem and lr is not made again
-                    key = (which.value, name, rate.value)
-                    if key not in runs:
-                        if len(runs) > 300:
-                            runs.clear()
-                        runs[key] = race({name: optimizers[name]}, problem, rate.value, fixed_lr)[name]
-                    paths[name] = runs[key]
-                layout = layouts.get(which.value)
-                if layout is None:  # the first draw of a problem lays its figure out (tight_layout) ...
+                problem, names = problems[which.value], tuple(pick.value)
+                paths = {name: runs.path(which.value, name, rate.value) for name in names}
+                if which.value not in layouts:  # a problem's figure is laid out once (tight_layout) ...
                     fig = plot_race(problem, paths, rate.value, fixed_lr)[0].figure
                     pars = {k: getattr(fig.subplotpars, k) for k in ("left", "right", "bottom", "top", "wspace")}
                     panels = len(fig.axes) - (problem.contour is not None)  # the contour's colour bar is no panel
                     layouts[which.value] = (tuple(fig.get_size_inches()), panels, pars)
-                    return
-                size, ncols, pars = layout  # ... the next ones reuse that layout, in a figure of their own
-                if which.value not in figures:
-                    figures[which.value] = own_figure()
-                    figures[which.value].set_size_inches(size)
-                fig = figures[which.value]
-                fig.clear()
+                    plt.close(fig)
+                view = views.get((which.value, names))
+                if view is not None:  # ... a new learning rate moves the lines of the figure drawn for this choice ...
+                    _update_race(view.axes[:len(view.axes) - (problem.contour is not None)], problem, paths, rate.value)
+                    return view
+                size, ncols, pars = layouts[which.value]  # ... and another choice draws a figure of its own in that layout
+                if len(views) >= 8:
+                    views.clear()
+                fig = views[which.value, names] = own_figure()
+                fig.set_size_inches(size)
                 axes = fig.subplots(1, ncols, squeeze=False)
                 fig.subplots_adjust(**pars)
                 plot_race(problem, paths, rate.value, fixed_lr, axes=axes[0])

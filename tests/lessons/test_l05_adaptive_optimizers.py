@@ -283,3 +283,59 @@ def test_last_mean_scores_a_run_by_its_tail_and_a_blown_up_run_as_inf():
     assert np.isinf(scores[2]) and np.isinf(finals["SGD"][2])
     floor = noise_floor(problem)
     assert floor == problem.loss(problem.w_best) and np.all(scores[:2] > floor)
+
+
+def _rosenbrock_b100(x):
+    return (1 - x[..., 0]) ** 2 + 100 * (x[..., 1] - x[..., 0] ** 2) ** 2
+
+
+def _rosenbrock_b100_grad(x):
+    inner = x[..., 1] - x[..., 0] ** 2
+    return np.stack([-2 * (1 - x[..., 0]) - 400 * x[..., 0] * inner, 200 * inner], axis=-1)
+
+
+def test_the_race_explorers_runs_are_the_runs_at_the_sliders_rate():
+    """The explorer cuts its runs out of one sweep over every rate the slider takes: each is the run at that rate
+    alone; a rate the optimizer fixes (Adadelta's multiplier) and a rate off the slider's grid are run alone."""
+    from coursekit.race import _Runs, rosenbrock_problem, run, sparse_problem
+
+    problems = {"R": rosenbrock_problem(_rosenbrock_b100, _rosenbrock_b100_grad, n_steps=60), "S": sparse_problem(n_steps=60)}
+    optimizers = {"Adam": adam_step, "Adadelta": adadelta_step}
+    grid = 10.0 ** np.round(np.arange(-3, 1e-9, 0.1), 10)
+    runs = _Runs(optimizers, problems, grid, {"Adadelta": 1.0})
+    for label, problem in problems.items():
+        for lr in (10 ** -2.9, 10 ** -0.4, 1.0):  # on the grid (as the browser's slider computes them)
+            np.testing.assert_allclose(runs.path(label, "Adam", lr), run(adam_step, problem, lr=lr), rtol=1e-12, atol=1e-12)
+        assert (label, "Adam") in runs.sweeps
+        np.testing.assert_array_equal(runs.path(label, "Adadelta", 0.01), run(adadelta_step, problem, lr=1.0))
+        np.testing.assert_array_equal(runs.path(label, "Adam", 0.0123), run(adam_step, problem, lr=0.0123))
+    assert ("R", "Adadelta") not in runs.sweeps and ("R", "Adam", 0.0123) in runs.single
+
+
+def test_a_race_redrawn_in_place_is_the_picture_drawn_anew():
+    """A learning-rate move updates the explorer's figure in place: the same pixels as the figure drawn from
+    nothing at the new rate (paths, markers, loss curves, titles, y-limits), on both problems."""
+    from coursekit.race import _update_race, plot_race, race, rosenbrock_problem, sparse_problem
+    from coursekit.widgets import own_figure
+
+    optimizers = {"Adam": adam_step, "Adagrad": adagrad_step, "RMSProp": rmsprop_step}
+    for problem in (rosenbrock_problem(_rosenbrock_b100, _rosenbrock_b100_grad, n_steps=80), sparse_problem(n_steps=80)):
+        panels = 2 if problem.contour is not None else 1
+
+        def figure(lr):
+            fig = own_figure()
+            fig.set_size_inches(11, 4.2)
+            axes = fig.subplots(1, panels, squeeze=False)[0]
+            plot_race(problem, race(optimizers, problem, lr), lr, axes=axes)
+            return fig, axes
+
+        def pixels(fig):
+            fig.canvas.draw()
+            return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+        moved, axes = figure(0.01)
+        before = pixels(moved)
+        _update_race(axes, problem, race(optimizers, problem, 0.3), 0.3)
+        after, anew = pixels(moved), pixels(figure(0.3)[0])
+        assert not np.array_equal(before, after), "the move changed nothing"
+        assert np.array_equal(after, anew), f"{problem.name}: {np.mean(np.any(after != anew, axis=2)):.2%} pixels differ"
