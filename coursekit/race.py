@@ -333,7 +333,7 @@ def race_explorer(optimizers: dict, problems: dict, lr=(1e-3, 1.0, 0.03), fixed_
                 if view is not None:  # ... a new learning rate moves the lines of the figure drawn for this choice ...
                     _update_race(view.axes[:len(view.axes) - (problem.contour is not None)], problem, paths, rate.value)
                     return view
-                size, ncols, pars = layouts[which.value]  # ... and another choice draws a figure of its own in that layout
+                size, ncols, pars = layouts[which.value]  # ... another choice draws a figure of its own in that layout
                 if len(views) >= 8:
                     views.clear()
                 fig = views[which.value, names] = own_figure()

@@ -319,23 +319,22 @@ def test_a_race_redrawn_in_place_is_the_picture_drawn_anew():
     from coursekit.widgets import own_figure
 
     optimizers = {"Adam": adam_step, "Adagrad": adagrad_step, "RMSProp": rmsprop_step}
+
+    def figure(problem, lr):
+        fig = own_figure()
+        fig.set_size_inches(11, 4.2)
+        axes = fig.subplots(1, 2 if problem.contour is not None else 1, squeeze=False)[0]
+        plot_race(problem, race(optimizers, problem, lr), lr, axes=axes)
+        return fig, axes
+
+    def pixels(fig):
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+
     for problem in (rosenbrock_problem(_rosenbrock_b100, _rosenbrock_b100_grad, n_steps=80), sparse_problem(n_steps=80)):
-        panels = 2 if problem.contour is not None else 1
-
-        def figure(lr):
-            fig = own_figure()
-            fig.set_size_inches(11, 4.2)
-            axes = fig.subplots(1, panels, squeeze=False)[0]
-            plot_race(problem, race(optimizers, problem, lr), lr, axes=axes)
-            return fig, axes
-
-        def pixels(fig):
-            fig.canvas.draw()
-            return np.asarray(fig.canvas.buffer_rgba()).copy()
-
-        moved, axes = figure(0.01)
+        moved, axes = figure(problem, 0.01)
         before = pixels(moved)
         _update_race(axes, problem, race(optimizers, problem, 0.3), 0.3)
-        after, anew = pixels(moved), pixels(figure(0.3)[0])
+        after, anew = pixels(moved), pixels(figure(problem, 0.3)[0])
         assert not np.array_equal(before, after), "the move changed nothing"
         assert np.array_equal(after, anew), f"{problem.name}: {np.mean(np.any(after != anew, axis=2)):.2%} pixels differ"
