@@ -68,7 +68,7 @@ if os.environ.get("COURSE_HUB_TEST") != "1":
                 allow_module_level=True)
 
 import hubkit  # noqa: E402
-from browserkit import chromium  # noqa: E402
+from browserkit import VISIBLE_NOTEBOOK, chromium, menu, open_lab, open_notebook  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 LESSON = "01_gradients"
@@ -200,13 +200,10 @@ def pages(browser, hub, accounts, shots):
             context.close()
 
 
-def lab_url(hub, account, path=""):
-    return f"{hub['base']}/user/{account.name}/lab" + (f"/tree/{path}" if path else "")
-
-
-def nbgrader_menu(page, item):
-    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).first.click()
+def server(hub, account) -> dict:
+    """The user's own Jupyter server behind the hub, as browserkit's helpers take it (the page's
+    cookies log it in: no token)."""
+    return {"base": f"{hub['base']}/user/{account.name}"}
 
 
 def modal(frame, page, shots, name):
@@ -222,9 +219,8 @@ def modal(frame, page, shots, name):
 
 
 def formgrader(page, hub, account):
-    page.goto(lab_url(hub, account))
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell", timeout=SLOW)
-    nbgrader_menu(page, "Formgrader")
+    open_lab(page, server(hub, account))
+    menu(page, "Nbgrader", "Formgrader")
     frame = page.frame_locator("#formgrader-iframe iframe")
     expect(frame.locator("body")).to_contain_text("Manage Assignments", timeout=60_000)
     return frame
@@ -238,9 +234,8 @@ def lesson_row(frame):
 
 def assignments_tab(page, hub, account):
     """The student's Assignments tab (Nbgrader > Assignment List), its lists loaded."""
-    page.goto(lab_url(hub, account))
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell", timeout=SLOW)
-    nbgrader_menu(page, "Assignment List")
+    open_lab(page, server(hub, account))
+    menu(page, "Nbgrader", "Assignment List")
     page.locator("#released_assignments_list").wait_for(timeout=60_000)
     page.locator("#refresh_assignments_list").click()
 
@@ -308,11 +303,8 @@ def test_student_fetches_works_validates_and_submits_from_the_assignments_tab(pa
     assert fetched.exists() and fetched.stat().st_uid == pwd.getpwnam(student.name).pw_uid
 
     _work(student, fetched, replace, site)
-    page.goto(lab_url(hub, student, f"{LESSON}/{LESSON}.ipynb"))
-    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    panel.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=SLOW)
-    expect(panel.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute("data-status", "idle", timeout=SLOW)
-    panel.locator(".validate-button").first.click()
+    open_notebook(page, server(hub, student), f"{LESSON}/{LESSON}.ipynb")
+    page.locator(VISIBLE_NOTEBOOK).locator(".validate-button").first.click()
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Validation Results", timeout=SLOW)
     page.screenshot(path=str(shots / f"11_{who}_validated.png"))
@@ -337,9 +329,9 @@ def test_a_student_has_no_formgrader_no_instructor_package_and_no_access_to_anot
         pages, hub, accounts, site, environments, shots):
     page, bob, ada = pages["bob"], accounts["bob"], accounts["ada"]
     ada_submission = next((site / "exchange" / COURSE_ID / "inbound").glob(f"{ada.name}+{LESSON}+*"))
-    page.goto(lab_url(hub, bob, f"{LESSON}/{LESSON}.ipynb"))
-    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    expect(panel.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute("data-status", "idle", timeout=SLOW)
+    # the notebook open, its kernel started and answering: before that the page has no kernel to run
+    # the probe in (the notebook's execution indicator already says "idle" while the session is looked up)
+    open_notebook(page, server(hub, bob), f"{LESSON}/{LESSON}.ipynb")
     probe = kernel_run(page, f"""
 import importlib.util, os, sys
 print("python:", sys.executable)
@@ -373,9 +365,10 @@ except OSError as exc:
     _, _, _, random_part = ada_submission.name.split("+")
     assert len(random_part) == 12, ada_submission.name
     assert "submission: read" in probe, probe
-    # no Formgrader: not in the Nbgrader menu, and its page is not served
+    # no Formgrader: not in the Nbgrader menu (read once the menu shows), and its page is not served
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
-    items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+    expect(page.locator(".lm-Menu .lm-Menu-itemLabel", has_text="Assignment List")).to_be_visible()
+    items = page.locator(".lm-Menu .lm-Menu-itemLabel").all_inner_texts()
     page.screenshot(path=str(shots / "20_student_nbgrader_menu.png"))
     page.keyboard.press("Escape")
     assert "Assignment List" in items and "Formgrader" not in items, items
@@ -435,7 +428,7 @@ def test_student_fetches_feedback_and_reads_it(pages, hub, accounts, shots, who)
     while not list((student.home / LESSON / "feedback").glob(f"*/{LESSON}.html")) and time.monotonic() < deadline:
         time.sleep(0.5)
     (feedback,) = (student.home / LESSON / "feedback").glob(f"*/{LESSON}.html")
-    page.goto(lab_url(hub, student, str(feedback.relative_to(student.home))))
+    open_lab(page, server(hub, student), str(feedback.relative_to(student.home)))
     shown = page.frame_locator(".jp-HTMLViewer iframe").locator("body")
     expect(shown).to_contain_text("Score", timeout=60_000)
     text = shown.inner_text()
