@@ -162,7 +162,10 @@ def hub(site, environments, accounts, course):
     instructors, students = accounts["groups"]  # in the order unix_accounts made them
     env = {"OPTIM_NN_STUDENTS": students, "OPTIM_NN_INSTRUCTORS": instructors,
            "OPTIM_NN_STUDENT_ENV": str(environments["student"]),
-           "OPTIM_NN_INSTRUCTOR_ENV": str(environments["instructor"])}
+           "OPTIM_NN_INSTRUCTOR_ENV": str(environments["instructor"]),
+           # the hub started as from a clone with the course on its path: no user's server may inherit
+           # that (the isolation step checks a student's kernel cannot import coursegrader)
+           "PYTHONPATH": str(ROOT)}
     with hubkit.jupyterhub(ROOT, site / "hub", proxy, env) as running:
         yield running
 
