@@ -19,9 +19,11 @@ In Debian's Chromium, driven by Playwright, one browser context per user:
 - the second student's own kernel cannot import the instructor package (coursegrader), cannot read
   the first student's submission in the exchange nor its home, and the student's server has no
   Formgrader (its page answers 404, the Nbgrader menu has no Formgrader entry);
-- the instructor collects from Formgrader, autogrades both submissions there (the scores shown are
-  nbgrader autograde's for the same answers, tests/reference_results/e2e.json), generates and
-  releases feedback;
+- the instructor collects from Formgrader, autogrades both submissions there (the scores shown, and
+  the gradebook's cell by cell, are nbgrader autograde's for the same answers,
+  tests/reference_results/e2e.json), generates and releases feedback;
+- the instructor's account (runuser) grades them again with ``make grade VENV=<instructor env>`` in
+  its course directory (the files of a clone): both graded, the same scores, cell by cell;
 - each student fetches the feedback from the Assignments tab and opens it: the score, and for the
   second student the mistake named.
 
@@ -31,6 +33,7 @@ venv (.ci/system-packages installs them); skipped without them.
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
 import pathlib
@@ -47,6 +50,7 @@ import pytest
 from testkit.students import filled_release
 from tools.editions import ROOT, source_path
 
+from gradingkit import scores as cell_scores
 from helpers import graded_cells
 from reference import FOLDER
 
@@ -146,12 +150,17 @@ def accounts():
 
 @pytest.fixture(scope="module")
 def course(accounts):
-    """The instructor's course directory where the hub's configuration looks for it (~/course): of a
-    clone of the repository, what Formgrader uses (the course's nbgrader_config.py, the lesson's source)."""
+    """The instructor's course directory where the hub's configuration looks for it (~/course): the
+    files of a clone of the repository (those git tracks, as this checkout has them: the course's
+    nbgrader_config.py and source/ for Formgrader, the Makefile and tools/ for make grade), the
+    instructor's own. No .venv: make grade runs with the instructor's hub environment (VENV=)."""
     instructor = accounts["instructor"]
     course = instructor.home / "course"
-    shutil.copytree(ROOT / "source" / LESSON, course / "source" / LESSON)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in filter(None, tracked.split("\0")):
+        if (ROOT / name).is_file():  # a file deleted in this checkout but not yet in git's index is not copied
+            (course / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, course / name)
     subprocess.run(["chown", "-R", f"{instructor.name}:{instructor.name}", str(course)], check=True)
     return course
 
@@ -384,12 +393,17 @@ def _reference():
     return recorded[f"{LESSON}/solution"]["scores"], recorded[f"{LESSON}/mistakes"]["scores"]
 
 
+def _expected(accounts) -> dict[str, dict[str, float]]:
+    """{student: {grade cell: score}}: nbgrader autograde's for the same answers (e2e.json's lesson 01)."""
+    solution, mistakes = _reference()
+    return {accounts["ada"].name: solution,
+            accounts["bob"].name: {**solution, "rosenbrock_grade": mistakes["rosenbrock_grade"]}}
+
+
 def test_instructor_collects_grades_and_releases_feedback_from_formgrader(pages, hub, accounts, course, shots):
     page, instructor = pages["instructor"], accounts["instructor"]
     points = graded_cells(nbformat.read(source_path(LESSON), as_version=4))
-    solution, mistakes = _reference()
-    expected = {accounts["ada"].name: solution,
-                accounts["bob"].name: {**solution, "rosenbrock_grade": mistakes["rosenbrock_grade"]}}
+    expected = _expected(accounts)
     frame = formgrader(page, hub, instructor)
     row = lesson_row(frame)
     row.locator("td.collect a").click()
@@ -408,8 +422,11 @@ def test_instructor_collects_grades_and_releases_feedback_from_formgrader(pages,
         total = round(sum(scores.values()), 2)
         expect(line.locator("td.score")).to_have_text(f"{total:g} / {sum(points.values()):g}", timeout=60_000)
     page.screenshot(path=str(shots / "32_scores.png"))
-    # one gradebook, the course's (Formgrader's pages and its actions read and write the same one)
+    # one gradebook, the course's (Formgrader's pages and its actions read and write the same one), with
+    # every grade cell's score
     assert (course / "gradebook.db").exists() and not (instructor.home / "gradebook.db").exists()
+    for student, scores in expected.items():
+        assert cell_scores(course, student) == pytest.approx(scores), student
     frame = formgrader(page, hub, instructor)
     row = lesson_row(frame)
     row.locator("td.generate-feedback a").click()
@@ -418,6 +435,26 @@ def test_instructor_collects_grades_and_releases_feedback_from_formgrader(pages,
     modal(frame, page, shots, "34_feedback_released")
     for student in expected:
         assert (course / "feedback" / student / LESSON / f"{LESSON}.html").exists()
+
+
+def test_instructor_grades_the_collected_submissions_with_make_grade(accounts, course, environments):
+    """``make grade`` (section 5) in the instructor's course directory, run by the instructor's account
+    with the instructor's hub environment (``VENV=``, docs/INSTRUCTORS.md section 10), grades the
+    submissions Formgrader collected again, its own way (Dask workers, the sandbox required), to the
+    same scores, cell by cell (Formgrader's autograde records nothing make grade would skip on)."""
+    instructor = accounts["instructor"]
+    expected = _expected(accounts)
+    done = hubkit.run_as(instructor, "make", "grade", f"LESSON={LESSON}", f"VENV={environments['instructor']}",
+                         cwd=course)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with open(course / f"grades-{LESSON}.csv", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert sorted(rows) == sorted(expected), rows
+    for student, scores in expected.items():
+        assert rows[student]["status"] == "graded", rows[student]
+        assert float(rows[student]["score"]) == pytest.approx(sum(scores.values())), rows[student]
+        assert cell_scores(course, student) == pytest.approx(scores), student
+    assert f"2 of 2 submissions of {LESSON} autograded" in done.stdout, done.stdout[-3000:]
 
 
 @pytest.mark.parametrize("who", ["ada", "bob"])
