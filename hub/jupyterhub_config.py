@@ -56,6 +56,11 @@ def choose_environment(spawner) -> None:
 
 
 c.Spawner.pre_spawn_hook = choose_environment
+# what a user's server inherits from the hub's own environment: the locale only (the environment's PATH
+# is set above). LocalProcessSpawner's default also passes PYTHONPATH, VIRTUAL_ENV, CONDA_*,
+# LD_LIBRARY_PATH and PATH on: a hub started with PYTHONPATH naming a clone of this repository would let
+# every student's code import the instructor package (the hidden tests, the reference answers)
+c.Spawner.env_keep = ["JUPYTERHUB_SINGLEUSER_APP", "LANG", "LC_ALL"]
 c.Spawner.default_url = "/lab"
 # a server waits for nothing else to start; grading from Formgrader runs inside the instructor's server
 c.Spawner.start_timeout = 120

@@ -135,10 +135,13 @@ def api(lab: dict, method: str, path: str):
 
 
 def open_lab(page, lab: dict, path: str = "") -> None:
-    """JupyterLab in a workspace of its own (no tab of an earlier test restored), ``path`` opened."""
+    """JupyterLab in a workspace of its own (no tab of an earlier test restored), ``path`` opened.
+    ``lab``: ``{"base": the server's URL, "token": its token}``; without a token the page's cookies
+    log it in (a JupyterHub user's server: ``{"base": hub + "/user/<name>"}``)."""
     workspace = secrets.token_hex(4)
     tree = f"/tree/{path}" if path else ""
-    page.goto(f"{lab['base']}/lab/workspaces/{workspace}{tree}?token={lab['token']}")
+    query = f"?token={lab['token']}" if lab.get("token") else ""
+    page.goto(f"{lab['base']}/lab/workspaces/{workspace}{tree}{query}")
     page.wait_for_function("window.jupyterapp && window.jupyterapp.shell", timeout=STARTUP_TIMEOUT * 1000)
     page.evaluate("() => window.jupyterapp.restored")
 
@@ -148,8 +151,12 @@ def open_notebook(page, lab: dict, path: str):
     answered and is idle. Returns the locator of its cells."""
     open_lab(page, lab, path)
     page.locator(f"{VISIBLE_NOTEBOOK} .jp-Notebook .jp-Cell").first.wait_for(timeout=STARTUP_TIMEOUT * 1000)
-    # wait until the notebook's kernel is started and has answered (the app is exposed for that only)
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=STARTUP_TIMEOUT * 1000)
+    # wait until the notebook is the current tab, and its kernel is started and has answered (the app is
+    # exposed for that only; the execution indicator says "idle" before the notebook has a kernel at all)
+    page.wait_for_function("""(path) => {
+        const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+        return Boolean(widget && widget.sessionContext && widget.context && widget.context.path === path);
+    }""", arg=path, timeout=STARTUP_TIMEOUT * 1000)
     page.evaluate("""async () => {
         const ctx = window.jupyterapp.shell.currentWidget.sessionContext;
         await ctx.ready;

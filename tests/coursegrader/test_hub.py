@@ -19,9 +19,11 @@ In Debian's Chromium, driven by Playwright, one browser context per user:
 - the second student's own kernel cannot import the instructor package (coursegrader), cannot read
   the first student's submission in the exchange nor its home, and the student's server has no
   Formgrader (its page answers 404, the Nbgrader menu has no Formgrader entry);
-- the instructor collects from Formgrader, autogrades both submissions there (the scores shown are
-  nbgrader autograde's for the same answers, tests/reference_results/e2e.json), generates and
-  releases feedback;
+- the instructor collects from Formgrader, autogrades both submissions there (the scores shown, and
+  the gradebook's cell by cell, are nbgrader autograde's for the same answers,
+  tests/reference_results/e2e.json), generates and releases feedback;
+- the instructor's account (runuser) grades them again with ``make grade VENV=<instructor env>`` in
+  its course directory (the files of a clone): both graded, the same scores, cell by cell;
 - each student fetches the feedback from the Assignments tab and opens it: the score, and for the
   second student the mistake named.
 
@@ -31,6 +33,7 @@ venv (.ci/system-packages installs them); skipped without them.
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
 import pathlib
@@ -47,6 +50,7 @@ import pytest
 from testkit.students import filled_release
 from tools.editions import ROOT, source_path
 
+from gradingkit import scores as cell_scores
 from helpers import graded_cells
 from reference import FOLDER
 
@@ -62,13 +66,9 @@ _missing = [what for what, ok in [
 if _missing:
     pytest.skip("the hub test needs " + ", ".join(_missing) + " (as root: bash .ci/system-packages)",
                 allow_module_level=True)
-if os.environ.get("COURSE_HUB_TEST") != "1":
-    pytest.skip("the hub test runs with COURSE_HUB_TEST=1 (make test-hub): its student-isolation step failed "
-                "once in three full runs, so it stays out of make test until that is understood",
-                allow_module_level=True)
 
 import hubkit  # noqa: E402
-from browserkit import chromium  # noqa: E402
+from browserkit import VISIBLE_NOTEBOOK, chromium, menu, open_lab, open_notebook  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 LESSON = "01_gradients"
@@ -146,12 +146,17 @@ def accounts():
 
 @pytest.fixture(scope="module")
 def course(accounts):
-    """The instructor's course directory where the hub's configuration looks for it (~/course): of a
-    clone of the repository, what Formgrader uses (the course's nbgrader_config.py, the lesson's source)."""
+    """The instructor's course directory where the hub's configuration looks for it (~/course): the
+    files of a clone of the repository (those git tracks, as this checkout has them: the course's
+    nbgrader_config.py and source/ for Formgrader, the Makefile and tools/ for make grade), the
+    instructor's own. No .venv: make grade runs with the instructor's hub environment (VENV=)."""
     instructor = accounts["instructor"]
     course = instructor.home / "course"
-    shutil.copytree(ROOT / "source" / LESSON, course / "source" / LESSON)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in filter(None, tracked.split("\0")):
+        if (ROOT / name).is_file():  # a file deleted in this checkout but not yet in git's index is not copied
+            (course / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, course / name)
     subprocess.run(["chown", "-R", f"{instructor.name}:{instructor.name}", str(course)], check=True)
     return course
 
@@ -162,7 +167,10 @@ def hub(site, environments, accounts, course):
     instructors, students = accounts["groups"]  # in the order unix_accounts made them
     env = {"OPTIM_NN_STUDENTS": students, "OPTIM_NN_INSTRUCTORS": instructors,
            "OPTIM_NN_STUDENT_ENV": str(environments["student"]),
-           "OPTIM_NN_INSTRUCTOR_ENV": str(environments["instructor"])}
+           "OPTIM_NN_INSTRUCTOR_ENV": str(environments["instructor"]),
+           # the hub started as from a clone with the course on its path: no user's server may inherit
+           # that (the isolation step checks a student's kernel cannot import coursegrader)
+           "PYTHONPATH": str(ROOT)}
     with hubkit.jupyterhub(ROOT, site / "hub", proxy, env) as running:
         yield running
 
@@ -200,13 +208,10 @@ def pages(browser, hub, accounts, shots):
             context.close()
 
 
-def lab_url(hub, account, path=""):
-    return f"{hub['base']}/user/{account.name}/lab" + (f"/tree/{path}" if path else "")
-
-
-def nbgrader_menu(page, item):
-    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$")).first.click()
+def server(hub, account) -> dict:
+    """The user's own Jupyter server behind the hub, as browserkit's helpers take it (the page's
+    cookies log it in: no token)."""
+    return {"base": f"{hub['base']}/user/{account.name}"}
 
 
 def modal(frame, page, shots, name):
@@ -222,9 +227,8 @@ def modal(frame, page, shots, name):
 
 
 def formgrader(page, hub, account):
-    page.goto(lab_url(hub, account))
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell", timeout=SLOW)
-    nbgrader_menu(page, "Formgrader")
+    open_lab(page, server(hub, account))
+    menu(page, "Nbgrader", "Formgrader")
     frame = page.frame_locator("#formgrader-iframe iframe")
     expect(frame.locator("body")).to_contain_text("Manage Assignments", timeout=60_000)
     return frame
@@ -238,9 +242,8 @@ def lesson_row(frame):
 
 def assignments_tab(page, hub, account):
     """The student's Assignments tab (Nbgrader > Assignment List), its lists loaded."""
-    page.goto(lab_url(hub, account))
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell", timeout=SLOW)
-    nbgrader_menu(page, "Assignment List")
+    open_lab(page, server(hub, account))
+    menu(page, "Nbgrader", "Assignment List")
     page.locator("#released_assignments_list").wait_for(timeout=60_000)
     page.locator("#refresh_assignments_list").click()
 
@@ -308,11 +311,8 @@ def test_student_fetches_works_validates_and_submits_from_the_assignments_tab(pa
     assert fetched.exists() and fetched.stat().st_uid == pwd.getpwnam(student.name).pw_uid
 
     _work(student, fetched, replace, site)
-    page.goto(lab_url(hub, student, f"{LESSON}/{LESSON}.ipynb"))
-    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    panel.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=SLOW)
-    expect(panel.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute("data-status", "idle", timeout=SLOW)
-    panel.locator(".validate-button").first.click()
+    open_notebook(page, server(hub, student), f"{LESSON}/{LESSON}.ipynb")
+    page.locator(VISIBLE_NOTEBOOK).locator(".validate-button").first.click()
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Validation Results", timeout=SLOW)
     page.screenshot(path=str(shots / f"11_{who}_validated.png"))
@@ -337,9 +337,9 @@ def test_a_student_has_no_formgrader_no_instructor_package_and_no_access_to_anot
         pages, hub, accounts, site, environments, shots):
     page, bob, ada = pages["bob"], accounts["bob"], accounts["ada"]
     ada_submission = next((site / "exchange" / COURSE_ID / "inbound").glob(f"{ada.name}+{LESSON}+*"))
-    page.goto(lab_url(hub, bob, f"{LESSON}/{LESSON}.ipynb"))
-    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-    expect(panel.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute("data-status", "idle", timeout=SLOW)
+    # the notebook open, its kernel started and answering: before that the page has no kernel to run
+    # the probe in (the notebook's execution indicator already says "idle" while the session is looked up)
+    open_notebook(page, server(hub, bob), f"{LESSON}/{LESSON}.ipynb")
     probe = kernel_run(page, f"""
 import importlib.util, os, sys
 print("python:", sys.executable)
@@ -373,9 +373,10 @@ except OSError as exc:
     _, _, _, random_part = ada_submission.name.split("+")
     assert len(random_part) == 12, ada_submission.name
     assert "submission: read" in probe, probe
-    # no Formgrader: not in the Nbgrader menu, and its page is not served
+    # no Formgrader: not in the Nbgrader menu (read once the menu shows), and its page is not served
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
-    items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+    expect(page.locator(".lm-Menu .lm-Menu-itemLabel", has_text="Assignment List")).to_be_visible()
+    items = page.locator(".lm-Menu .lm-Menu-itemLabel").all_inner_texts()
     page.screenshot(path=str(shots / "20_student_nbgrader_menu.png"))
     page.keyboard.press("Escape")
     assert "Assignment List" in items and "Formgrader" not in items, items
@@ -388,12 +389,17 @@ def _reference():
     return recorded[f"{LESSON}/solution"]["scores"], recorded[f"{LESSON}/mistakes"]["scores"]
 
 
+def _expected(accounts) -> dict[str, dict[str, float]]:
+    """{student: {grade cell: score}}: nbgrader autograde's for the same answers (e2e.json's lesson 01)."""
+    solution, mistakes = _reference()
+    return {accounts["ada"].name: solution,
+            accounts["bob"].name: {**solution, "rosenbrock_grade": mistakes["rosenbrock_grade"]}}
+
+
 def test_instructor_collects_grades_and_releases_feedback_from_formgrader(pages, hub, accounts, course, shots):
     page, instructor = pages["instructor"], accounts["instructor"]
     points = graded_cells(nbformat.read(source_path(LESSON), as_version=4))
-    solution, mistakes = _reference()
-    expected = {accounts["ada"].name: solution,
-                accounts["bob"].name: {**solution, "rosenbrock_grade": mistakes["rosenbrock_grade"]}}
+    expected = _expected(accounts)
     frame = formgrader(page, hub, instructor)
     row = lesson_row(frame)
     row.locator("td.collect a").click()
@@ -412,8 +418,11 @@ def test_instructor_collects_grades_and_releases_feedback_from_formgrader(pages,
         total = round(sum(scores.values()), 2)
         expect(line.locator("td.score")).to_have_text(f"{total:g} / {sum(points.values()):g}", timeout=60_000)
     page.screenshot(path=str(shots / "32_scores.png"))
-    # one gradebook, the course's (Formgrader's pages and its actions read and write the same one)
+    # one gradebook, the course's (Formgrader's pages and its actions read and write the same one), with
+    # every grade cell's score
     assert (course / "gradebook.db").exists() and not (instructor.home / "gradebook.db").exists()
+    for student, scores in expected.items():
+        assert cell_scores(course, student) == pytest.approx(scores), student
     frame = formgrader(page, hub, instructor)
     row = lesson_row(frame)
     row.locator("td.generate-feedback a").click()
@@ -422,6 +431,26 @@ def test_instructor_collects_grades_and_releases_feedback_from_formgrader(pages,
     modal(frame, page, shots, "34_feedback_released")
     for student in expected:
         assert (course / "feedback" / student / LESSON / f"{LESSON}.html").exists()
+
+
+def test_instructor_grades_the_collected_submissions_with_make_grade(accounts, course, environments):
+    """``make grade`` (section 5) in the instructor's course directory, run by the instructor's account
+    with the instructor's hub environment (``VENV=``, docs/INSTRUCTORS.md section 10), grades the
+    submissions Formgrader collected again, its own way (Dask workers, the sandbox required), to the
+    same scores, cell by cell (Formgrader's autograde records nothing make grade would skip on)."""
+    instructor = accounts["instructor"]
+    expected = _expected(accounts)
+    done = hubkit.run_as(instructor, "make", "grade", f"LESSON={LESSON}", f"VENV={environments['instructor']}",
+                         cwd=course)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with open(course / f"grades-{LESSON}.csv", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert sorted(rows) == sorted(expected), rows
+    for student, scores in expected.items():
+        assert rows[student]["status"] == "graded", rows[student]
+        assert float(rows[student]["score"]) == pytest.approx(sum(scores.values())), rows[student]
+        assert cell_scores(course, student) == pytest.approx(scores), student
+    assert f"2 of 2 submissions of {LESSON} autograded" in done.stdout, done.stdout[-3000:]
 
 
 @pytest.mark.parametrize("who", ["ada", "bob"])
@@ -435,7 +464,7 @@ def test_student_fetches_feedback_and_reads_it(pages, hub, accounts, shots, who)
     while not list((student.home / LESSON / "feedback").glob(f"*/{LESSON}.html")) and time.monotonic() < deadline:
         time.sleep(0.5)
     (feedback,) = (student.home / LESSON / "feedback").glob(f"*/{LESSON}.html")
-    page.goto(lab_url(hub, student, str(feedback.relative_to(student.home))))
+    open_lab(page, server(hub, student), str(feedback.relative_to(student.home)))
     shown = page.frame_locator(".jp-HTMLViewer iframe").locator("body")
     expect(shown).to_contain_text("Score", timeout=60_000)
     text = shown.inner_text()

@@ -167,6 +167,38 @@ def test_silent_index_falls_back_within_seconds(course_copy):
     assert seconds < 8, f"the fallback took {seconds:.1f} s"
 
 
+# --- VENV=<an environment installed another way> (the hub's instructor environment) ---------------
+
+def test_a_given_environment_is_used_as_it_is(course_copy, tmp_path):
+    """``make grade VENV=<folder>`` (docs/INSTRUCTORS.md, section 10: the hub's instructor environment)
+    runs that environment's Python after checking it holds the instructor package, and installs
+    nothing into it: no venv, no pip (before, make tried to create and install into it)."""
+    env = tmp_path / "instructor-env"
+    proc = make(course_copy, "-n", "grade", "LESSON=01_gradients", f"VENV={env}")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert not [line for line in lines if "pip" in line or "-m venv" in line or "installed-stamp" in line], lines
+    assert any(line.startswith(f"{env}/bin/python -c 'import coursegrader'") for line in lines), lines
+    assert lines[-1].rstrip() == f"{env}/bin/python -m tools.grade 01_gradients", lines
+
+
+def test_a_given_environment_without_the_instructor_package_is_refused(course_copy, tmp_path):
+    env = tmp_path / "student-env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=60)
+    proc = make(course_copy, "grade", "LESSON=01_gradients", f"VENV={env}")
+    assert proc.returncode != 0
+    assert f"VENV={env} has no Python with the instructor package (coursegrader)" in proc.stderr, proc.stderr
+    assert "tools.grade" not in proc.stdout + proc.stderr
+
+
+def test_clean_venv_removes_only_make_s_own_environment(course_copy, tmp_path):
+    env = tmp_path / "instructor-env"
+    (env / "bin").mkdir(parents=True)
+    proc = make(course_copy, "clean-venv", f"VENV={env}")
+    assert proc.returncode != 0 and "removes only .venv" in proc.stderr, proc.stderr
+    assert (env / "bin").is_dir()
+
+
 # --- Pythons on this machine ----------------------------------------------------------------------
 
 def _candidate_pythons():
