@@ -100,6 +100,14 @@ def read_lms_roster(path: str | pathlib.Path, column: str) -> set[str]:
 class _LmsExport(ExportPlugin):
     """Shared: lesson and student selection, placing students, the not-imported file, refusing."""
 
+    # each LMS's exporter defines row(placement, scores) -> list[str] (one student's line of the import file)
+    # and header(lessons) -> list[str] (the file's header line); a subclass that misses one is refused here
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        missing = [name for name in ("row", "header") if not callable(getattr(cls, name, None))]
+        if missing:
+            raise TypeError(f"{cls.__name__} must say how its LMS reads the import file: define {', '.join(missing)}")
+
     default_name = "grades-lms.csv"
     lms_name = "the LMS"
     identifiers: dict = {}
@@ -152,14 +160,6 @@ class _LmsExport(ExportPlugin):
                 + "; ".join(f"{k}: {', '.join(ids)}" for k, ids in sorted(clashes.items()))
                 + f". Correct their {field} in nbgrader's student table (nbgrader db student add/import)")
         return out
-
-    def row(self, placement: Placement, scores: list[str]) -> list[str]:
-        """One student's line of the import file: each LMS's exporter (Canvas, Moodle) defines it."""
-        raise NotImplementedError(f"{type(self).__name__} does not say how {self.lms_name} reads a row")
-
-    def header(self, lessons) -> list[str]:
-        """The import file's header line: each LMS's exporter (Canvas, Moodle) defines it."""
-        raise NotImplementedError(f"{type(self).__name__} does not say which header {self.lms_name} reads")
 
     def check_scores(self, lessons, scores: dict) -> None:
         """Refuse scores the LMS would reject or misread (nothing by default)."""
