@@ -8,7 +8,7 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
-from tools.editions import NOTEBOOKS, lessons, reading_edition, source_path
+from tools.editions import NOTEBOOKS, reading_edition, selected_lessons, source_path
 
 
 def build(lesson: str, out_dir=NOTEBOOKS, timeout: int = 600):
@@ -23,7 +23,7 @@ def build(lesson: str, out_dir=NOTEBOOKS, timeout: int = 600):
 
 
 def main(selected: list[str]) -> None:
-    for lesson in selected or lessons():
+    for lesson in selected_lessons(selected, "tools.build_notebooks"):
         start = time.perf_counter()
         build(lesson)
         print(f"notebooks/{lesson}.ipynb  ({time.perf_counter() - start:.1f} s)")

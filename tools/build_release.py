@@ -6,7 +6,7 @@ import sys
 import tempfile
 
 from coursegrader.coursedir import run_nbgrader
-from tools.editions import ROOT, lessons
+from tools.editions import ROOT, selected_lessons
 
 
 def generate(course_root: pathlib.Path, lesson: str, db_url: str | None = None) -> None:
@@ -18,7 +18,7 @@ def generate(course_root: pathlib.Path, lesson: str, db_url: str | None = None) 
 def main(selected: list[str]) -> None:
     # generate_assignment records lessons in a gradebook; use a throw-away one, not the instructor's
     with tempfile.TemporaryDirectory() as tmp:
-        for lesson in selected or lessons():
+        for lesson in selected_lessons(selected, "tools.build_release"):
             generate(ROOT, lesson, f"sqlite:///{tmp}/gradebook.db")
             print(f"release/{lesson}/{lesson}.ipynb")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import pathlib
 import re
+import sys
 
 import nbformat
 
@@ -26,6 +27,20 @@ _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 def lessons() -> list[str]:
     """Lesson names (``01_gradients``, ...) in course order."""
     return sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def selected_lessons(argv: list[str], what: str) -> list[str]:
+    """The lessons named on a tool's command line (all of them when none is named). ``-h``/``--help``
+    prints the usage; an unknown name exits with a message listing the lessons (status 2)."""
+    known = lessons()
+    if any(a in ("-h", "--help") for a in argv):
+        print(f"usage: python -m {what} [LESSON ...]  (default: every lesson)\nlessons: {' '.join(known)}")
+        raise SystemExit(0)
+    unknown = [a for a in argv if a not in known]
+    if unknown:
+        print(f"{what}: no such lesson: {' '.join(unknown)}\nlessons: {' '.join(known)}", file=sys.stderr)
+        raise SystemExit(2)
+    return argv or known
 
 
 def source_path(lesson: str) -> pathlib.Path:

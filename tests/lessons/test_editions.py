@@ -37,3 +37,17 @@ def test_reading_edition_is_source_with_solutions_and_outputs(lesson):
     code = [c for c in stored.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code), "not executed: run `make notebooks`"
     assert not outputs_of(stored, "error")
+
+
+@pytest.mark.parametrize("tool", ["tools.build_release", "tools.build_notebooks"])
+def test_an_edition_tool_names_the_lessons_when_given_a_wrong_one(tool, capsys):
+    """`python -m tools.build_notebooks 7_batchnorm` (a typo) used to crash deep inside nbformat."""
+    module = __import__(tool, fromlist=["main"])
+    with pytest.raises(SystemExit) as stop:
+        module.main(["7_batchnorm"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "no such lesson: 7_batchnorm" in err and "07_batchnorm" in err
+    with pytest.raises(SystemExit) as stop:
+        module.main(["--help"])
+    assert stop.value.code == 0 and "usage:" in capsys.readouterr().out
