@@ -61,9 +61,20 @@ endif
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-## make test: install if needed, lint (ruff, configured in pyproject.toml), then run the whole suite
+# make test runs the suite in two phases. First every test not marked `serial`, on TEST_WORKERS pytest-xdist
+# workers, each test file whole on one worker (its module fixtures built once; the courses the session
+# shares are built once for both workers, tests/conftest.py). Then the tests marked `serial` (those that
+# time something or read the machine's load), alone. Each phase prints its own summary and --durations.
+# The recipe fails if either phase fails; a phase that PYTEST_ARGS leaves empty (pytest's status 5) does not.
+# TEST_WORKERS=0: the first phase in one process too.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
+
+## make test: install if needed, lint (ruff, configured in pyproject.toml), then run the whole suite (parallel phase, then serial phase)
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not serial" $(XDIST) $(PYTEST_ARGS); parallel=$$?; \
+	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS); serial=$$?; \
+	for s in $$parallel $$serial; do [ $$s = 0 ] || [ $$s = 5 ] || exit $$s; done; [ $$parallel$$serial != 55 ] || exit 5
 
 ## make test-hub: the JupyterHub test alone (make test runs it too; needs root, see docs/INSTRUCTORS.md section 10)
 test-hub: lint

@@ -37,7 +37,7 @@ from coursekit.check.verdict.report import report
 from coursekit.transfer import train_classifier
 from testkit.students import filled_release, source_solutions, write_submission
 from tools import class_report
-from tools.editions import ROOT, source_path
+from tools.editions import source_path
 
 from conftest import nbgrader
 from helpers import lesson_points
@@ -96,20 +96,17 @@ def cell_of(lesson: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The three lessons generated and one student per lesson autograded by nbgrader, each lesson in a
-    course of its own (two nbgrader processes writing one SQLite gradebook at once can fail on its lock:
-    in a fresh CI run lesson 03's autograde did)."""
+def graded(tmp_path_factory, course):
+    """One student per lesson autograded by nbgrader, each lesson in a copy of its own of the course
+    generated for the run (tests/conftest.py; two nbgrader processes writing one SQLite gradebook at
+    once can fail on its lock: in a fresh CI run lesson 03's autograde did)."""
     root = tmp_path_factory.mktemp("cascade")
     for lesson in SLIPS:
-        course = root / lesson
-        course.mkdir()
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        shutil.copytree(ROOT / "source" / lesson, course / "source" / lesson)
-        nbgrader(course, "generate_assignment", lesson, "--force")
-        release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
+        copy = root / lesson
+        shutil.copytree(course, copy)  # every lesson generated, in its gradebook: no generate_assignment here
+        release = nbformat.read(copy / "release" / lesson / f"{lesson}.ipynb", as_version=4)
         cell, code, _, _ = SLIPS[lesson]
-        write_submission(course, STUDENT, lesson, filled_release(lesson, release, replace={cell: code}))
+        write_submission(copy, STUDENT, lesson, filled_release(lesson, release, replace={cell: code}))
     with ThreadPoolExecutor(2) as pool:  # nbgrader grades on about one core; the machine has two
         list(pool.map(lambda lesson: nbgrader(root / lesson, "autograde", lesson, "--student", STUDENT), SLIPS))
     return root

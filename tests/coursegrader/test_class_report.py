@@ -147,6 +147,7 @@ def test_one_student_and_the_page_in_a_browser(tmp_path):
             browser.close()
 
 
+@pytest.mark.serial  # timed (recorded, not asserted): alone, as a benchmark
 def test_time_to_build_for_a_class_of_200(tmp_path, capsys):
     adam = get_exercise("adam_step")
     plan = {f"s{i:03d}": ({"adam_step": adam.mistakes[i % len(adam.mistakes)].fn} if i % 3 else {})

@@ -232,6 +232,7 @@ def test_delegating_to_torch_earns_nothing():
     assert ev.score == 0 and ev.delegated
 
 
+@pytest.mark.serial  # timed
 def test_hidden_cases_are_quick():
     import time
     for name, fn in [("adam_step", adam_hat), ("rmsprop_step", rmsprop_inplace), ("adagrad_step", adagrad_loops)]:

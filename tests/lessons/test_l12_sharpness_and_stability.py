@@ -431,6 +431,7 @@ def test_a_wrong_answer_in_the_visible_check_names_the_mistake():
     assert "bias correction" in str(err.value)
 
 
+@pytest.mark.serial  # timed
 @pytest.mark.parametrize("name", NAMES)
 def test_hidden_cases_are_quick(name):
     ex = get_exercise(name)
@@ -503,6 +504,7 @@ def test_the_visible_cases_set_every_keyword_and_name_every_mistake(name):
         assert ev.score < ex.points and ev.likely_mistake == m.name, (m.name, ev.mistakes)
 
 
+@pytest.mark.serial  # timed
 @pytest.mark.parametrize("name", NAMES)
 def test_visible_cases_are_quick(name):
     fn = hvp_backward_twice if name == "hvp" else CORRECT[name]

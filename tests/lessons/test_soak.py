@@ -41,6 +41,8 @@ HELD_S = 3.0
 EXPLORER_REPEATS = {"05_adaptive_optimizers": 12}
 DEFAULT_REPEATS = 1
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # no "running over TCP" notice on the terminal
+# a hold is timed against HELD_S: `make test` runs the soak alone, after the parallel phase
+pytestmark = pytest.mark.serial
 
 
 def _live_env() -> dict:

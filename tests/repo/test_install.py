@@ -148,6 +148,7 @@ def _expect_one_fallback_line(proc, index):
     assert lines[0].startswith(f"torch: {index} cannot be reached, installing {TORCH_PIN} from the default index")
 
 
+@pytest.mark.serial  # timed
 def test_unreachable_index_falls_back_at_once_with_one_line(course_copy):
     with socket.socket() as closed:  # bound, never listening: connections are refused
         closed.bind(("127.0.0.1", 0))
@@ -157,6 +158,7 @@ def test_unreachable_index_falls_back_at_once_with_one_line(course_copy):
     assert seconds < 3, f"the fallback took {seconds:.1f} s"
 
 
+@pytest.mark.serial  # timed
 def test_silent_index_falls_back_within_seconds(course_copy):
     with socket.socket() as silent:  # accepts connections (backlog) and never answers
         silent.bind(("127.0.0.1", 0))
