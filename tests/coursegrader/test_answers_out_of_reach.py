@@ -1,0 +1,128 @@
+"""Issue 29: no answer within reach of student code at grading time.
+
+Lesson 01, autograded by nbgrader's own autograde in the sandboxed kernel (make grade's client). Each
+student hands in the full solutions except one exercise, whose function tries to take the course's
+answer from the grading kernel and falls back on a wrong answer of its own when it finds none:
+
+- ``inspect_exec``: walks the installed course packages, takes the reference's source with
+  ``inspect.getsource`` and ``exec``s it into the notebook (a fresh function: no delegation is seen);
+- ``gc_objects``: finds the reference function among ``gc.get_objects()`` while it is graded and
+  calls a copy of it (a new code object: no delegation is seen);
+- ``read_files``: reads the installed instructor package's files and ``exec``s the reference's source.
+
+Each must earn exactly what its own fallback earns (computed with the harness itself).
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from test_hostile import WRONG, earns, full
+
+from coursegrader.grading.autograde import sandbox
+from coursegrader.grading.cluster.client import autograde_lesson
+
+from gradingkit import LESSON, Submission, make_course, scores
+
+pytestmark = pytest.mark.skipif(not sandbox.available(), reason=f"no sandbox: {sandbox.unavailable_reason()}")
+# Today each attack earns 3/3 (the grading kernel holds every reference): the fix is under way (HANDOFF.md)
+OPEN = pytest.mark.xfail(strict=True, reason="issue 29: the grading kernel still holds the references")
+
+INSPECT_EXEC = '''
+import importlib, inspect, pkgutil, textwrap
+
+def _steal(name):
+    """The source of a function called ``name`` defined in an installed course package, or None."""
+    for top in pkgutil.iter_modules():
+        if not top.name.startswith("course"):
+            continue
+        try:
+            modules = [importlib.import_module(top.name)]
+        except Exception:
+            continue
+        for info in pkgutil.walk_packages(getattr(modules[0], "__path__", []), prefix=top.name + ".",
+                                          onerror=lambda _: None):
+            try:
+                modules.append(importlib.import_module(info.name))
+            except Exception:
+                pass
+        for module in modules:
+            fn = getattr(module, name, None)
+            if callable(fn) and getattr(fn, "__module__", None) == module.__name__:
+                try:
+                    return textwrap.dedent(inspect.getsource(fn))
+                except (OSError, TypeError):
+                    pass
+    return None
+
+_source = _steal("rosenbrock_grad")
+if _source is not None:
+    exec(_source)   # into the notebook: a fresh function that never calls into the course's packages
+else:
+'''
+
+GC_OBJECTS = '''
+import gc, types
+
+def gradient_check(f, grad_f, x, eps=1e-5):
+    for obj in gc.get_objects():
+        if isinstance(obj, types.FunctionType) and obj.__name__ == "gradient_check" \\
+                and obj.__code__ is not gradient_check.__code__ and "course" in (obj.__module__ or ""):
+            copy = types.FunctionType(obj.__code__.replace(), obj.__globals__, "stolen", obj.__defaults__,
+                                      obj.__closure__)   # a new code object: not the reference's
+            return copy(f, grad_f, x, eps)
+    return 0.0   # nothing found: the student's own (wrong) answer
+'''
+
+READ_FILES = '''
+import importlib.util, os, re
+
+def _read(name):
+    """The source of ``def name(...)`` read from the files of the installed course packages."""
+    found = []
+    for top in ("coursegrader", "coursekit"):
+        spec = importlib.util.find_spec(top)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            for root, dirs, files in os.walk(folder):
+                for file in files:
+                    if not file.endswith(".py"):
+                        continue
+                    try:
+                        text = open(os.path.join(root, file), encoding="utf-8").read()
+                    except OSError:
+                        continue
+                    match = re.search(rf"^def {name}\\(.*?(?=^\\S)", text + "\\n#", re.S | re.M)
+                    if match:
+                        found.append(("reference" not in root, match.group(0)))
+    return sorted(found)[0][1] if found else None
+
+_source = _read("torch_grad")
+if _source is not None:
+    exec(_source)
+else:
+'''
+
+
+def plan() -> dict[str, tuple[str, str]]:
+    """{student: (exercise, solution cell)}"""
+    return {"inspect_exec": ("rosenbrock_grad", INSPECT_EXEC + textwrap.indent(WRONG["rosenbrock_grad"], "    ")),
+            "gc_objects": ("gradient_check", GC_OBJECTS),
+            "read_files": ("torch_grad", READ_FILES + textwrap.indent(WRONG["torch_grad"], "    "))}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("answers") / "course")
+    for student, (exercise, code) in plan().items():
+        Submission(course).solve(exercise, code).write(course, student)
+    outcomes = autograde_lesson(course, LESSON, workers=2, timeout=20, progress=False, feedback=False,
+                                csv_path=tmp_path_factory.mktemp("summary") / "grades.csv")
+    assert [o for o in outcomes if not o.ok] == []
+    return course
+
+
+@OPEN
+@pytest.mark.parametrize("student", sorted(plan()))
+def test_an_answer_taken_at_grading_time_earns_nothing_more(graded, student):
+    exercise, _ = plan()[student]
+    assert scores(graded, student) == pytest.approx(full(**{exercise: earns(exercise)}), abs=1e-9)
