@@ -10,10 +10,15 @@ answer from the grading kernel and falls back on a wrong answer of its own when 
   calls a copy of it (a new code object: no delegation is seen);
 - ``read_files``: reads the installed instructor package's files and ``exec``s the reference's source.
 
-Each must earn exactly what its own fallback earns (computed with the harness itself).
+Each must earn exactly what its own fallback earns (computed with the harness itself). The class is
+graded with ``SafeExecute.answers_outside`` (the kernel sees no file of the instructor package and is
+handed each grade cell's hidden cases: coursegrader.grading.handoff); an honest student beside them
+gets the scores and the reports recorded for the honest student of the hostile suite.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -23,10 +28,9 @@ from coursegrader.grading.autograde import sandbox
 from coursegrader.grading.cluster.client import autograde_lesson
 
 from gradingkit import LESSON, Submission, make_course, scores
+from reference import matches, snapshot
 
 pytestmark = pytest.mark.skipif(not sandbox.available(), reason=f"no sandbox: {sandbox.unavailable_reason()}")
-# Today each attack earns 3/3 (the grading kernel holds every reference): the fix is under way (HANDOFF.md)
-OPEN = pytest.mark.xfail(strict=True, reason="issue 29: the grading kernel still holds the references")
 
 INSPECT_EXEC = '''
 import importlib, inspect, pkgutil, textwrap
@@ -115,14 +119,42 @@ def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("answers") / "course")
     for student, (exercise, code) in plan().items():
         Submission(course).solve(exercise, code).write(course, student)
+    Submission(course).write(course, "honest")
     outcomes = autograde_lesson(course, LESSON, workers=2, timeout=20, progress=False, feedback=False,
-                                csv_path=tmp_path_factory.mktemp("summary") / "grades.csv")
+                                csv_path=tmp_path_factory.mktemp("summary") / "grades.csv",
+                                options=("--SafeExecute.answers_outside=True",))
     assert [o for o in outcomes if not o.ok] == []
     return course
 
 
-@OPEN
 @pytest.mark.parametrize("student", sorted(plan()))
 def test_an_answer_taken_at_grading_time_earns_nothing_more(graded, student):
     exercise, _ = plan()[student]
     assert scores(graded, student) == pytest.approx(full(**{exercise: earns(exercise)}), abs=1e-9)
+
+
+def test_honest_work_gets_the_recorded_scores_and_feedback(graded):
+    matches("hostile", snapshot(graded, LESSON, students=["honest"]), students=["honest"])
+
+
+def test_the_kernel_sees_no_file_of_the_instructor_package(tmp_path):
+    """In the sandbox with ``answers_outside``: ``coursegrader`` is the stand-in (its ``grade`` is the
+    student package's), none of the instructor package's files nor, when it is installed from a
+    project folder (the course's repository), that folder's lessons can be read; the student package
+    can be imported."""
+    package, project = sandbox.instructor_package(), sandbox.instructor_project()
+    code = textwrap.dedent(f"""
+        import os, pathlib
+        import coursekit.check.hidden
+        import coursegrader.grading
+        print(coursegrader.grading.grade is coursekit.check.hidden.grade)
+        print(sorted(str(p.relative_to({str(package)!r})) for p in pathlib.Path({str(package)!r}).rglob("*.py")))
+        print(os.path.exists({str(project / "source") if project else "/nonexistent"!r}))
+    """)
+    work, private = tmp_path / "work", tmp_path / "private"
+    work.mkdir()
+    private.mkdir()
+    cmd = sandbox.command([sys.executable, "-c", code], workdir=work, private=private, answers_outside=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split("\n")[:3] == ["True", "['__init__.py', 'grading/__init__.py']", "False"], out.stderr
+    assert (package / "reference").is_dir() and (project is None or (project / "source").is_dir())  # outside: there

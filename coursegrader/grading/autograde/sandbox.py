@@ -24,6 +24,8 @@ import sys
 import sysconfig
 import tempfile
 
+from coursekit.check.hidden import INPUTS_ENV
+
 INSTALL_HINT = ("bubblewrap (bwrap) is not available: install it with `sudo apt-get install bubblewrap` "
                 "(Debian/Ubuntu) or `sudo dnf install bubblewrap` (Fedora)")
 
@@ -58,16 +60,47 @@ def _inside(path: pathlib.Path, folder: pathlib.Path) -> bool:
         return False
 
 
-def _needed_paths() -> list[pathlib.Path]:
-    """What the kernel must still read if it lives in a hidden folder: Python and the course's two
-    packages (the student package, and the grader's, whose grade() the hidden tests call)."""
+def instructor_package() -> pathlib.Path:
+    """The folder of the instructor package (``coursegrader``) this process imports."""
     import coursegrader
+
+    return pathlib.Path(coursegrader.__file__).resolve().parent
+
+
+def instructor_project() -> pathlib.Path | None:
+    """The project folder the instructor package is installed from in development mode (``pip
+    install -e .``: the course's repository, with its lessons' solutions), or None."""
+    root = instructor_package().parent
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+# what ``coursegrader`` is inside a kernel that must not see the instructor package (issue 29):
+# ``coursegrader.grading.grade`` runs the cases the grader hands in (coursekit.check.hidden)
+STAND_IN = {"__init__.py": '"""A stand-in: the instructor package is not in the grading kernel\'s view."""\n',
+            "grading/__init__.py": '"""The hidden tests\' grade(): runs the cases the grader hands in."""\n'
+                                   "from coursekit.check.hidden import grade\n\n__all__ = [\"grade\"]\n"}
+INPUTS_FILE = "grading-inputs.pickle"  # in the private folder: what the grader hands in for a grade cell
+
+
+def write_stand_in(folder: pathlib.Path) -> pathlib.Path:
+    """Write the stand-in package under ``folder``; returns its package folder."""
+    package = folder / "coursegrader"
+    for name, text in STAND_IN.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text)
+    return package
+
+
+def _needed_paths(instructor: bool = True) -> list[pathlib.Path]:
+    """What the kernel must still read if it lives in a hidden folder: Python and the course's
+    packages (the student package, and, unless it is kept out of view, the grader's)."""
     import coursekit
 
     paths = {pathlib.Path(sys.prefix), pathlib.Path(sys.base_prefix),
              pathlib.Path(os.path.realpath(sys.executable)).parent,
-             pathlib.Path(coursekit.__file__).resolve().parent,
-             pathlib.Path(coursegrader.__file__).resolve().parent}
+             pathlib.Path(coursekit.__file__).resolve().parent}
+    if instructor:
+        paths.add(instructor_package())
     for key in ("purelib", "platlib", "stdlib", "platstdlib"):
         try:
             paths.add(pathlib.Path(sysconfig.get_paths()[key]))
@@ -80,9 +113,14 @@ def _needed_paths() -> list[pathlib.Path]:
 
 
 def command(cmd: list[str], *, workdir: str | os.PathLike, private: str | os.PathLike,
-            hidden: list[str | os.PathLike] = (), memory_limit: int | None = None) -> list[str]:
+            hidden: list[str | os.PathLike] = (), memory_limit: int | None = None,
+            answers_outside: bool = False) -> list[str]:
     """``cmd`` wrapped to run in the sandbox, with ``workdir`` writable and ``private`` (sockets,
-    connection file) shared with the grader; the folders in ``hidden`` are masked."""
+    connection file) shared with the grader; the folders in ``hidden`` are masked.
+
+    ``answers_outside`` (issue 29, not yet the default: see HANDOFF.md): the instructor package's
+    files, and the project folder it is developed in, are masked too; ``coursegrader`` is a
+    stand-in whose ``grading.grade`` runs the cases the grader writes to ``private``/:data:`INPUTS_FILE`."""
     workdir = pathlib.Path(workdir).resolve()
     private = pathlib.Path(private).resolve()
     args = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--unshare-net", "--unshare-ipc",
@@ -90,6 +128,10 @@ def command(cmd: list[str], *, workdir: str | os.PathLike, private: str | os.Pat
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/dev/shm"]
     masks = {pathlib.Path(h).resolve() for h in hidden}
+    if answers_outside:
+        masks.add(instructor_package())
+        if instructor_project() is not None:
+            masks.add(instructor_project())
     home = os.environ.get("HOME")
     if home and pathlib.Path(home).resolve() != pathlib.Path("/") and pathlib.Path(home).is_dir():
         masks.add(pathlib.Path(home).resolve())
@@ -97,10 +139,13 @@ def command(cmd: list[str], *, workdir: str | os.PathLike, private: str | os.Pat
         if mask.is_dir() and mask != pathlib.Path("/"):
             args += ["--tmpfs", str(mask)]
     # mount back, read-only, what the kernel needs from a masked folder (deepest last)
-    for path in _needed_paths():
+    for path in _needed_paths(instructor=not answers_outside):
         if any(_inside(path, m) or path in (pathlib.Path("/tmp"), pathlib.Path("/var/tmp"))
                or _inside(path, pathlib.Path("/tmp")) for m in masks):
             args += ["--ro-bind", str(path), str(path)]
+    if answers_outside:
+        args += ["--ro-bind", str(write_stand_in(private / "stand-in")), str(instructor_package()),
+                 "--setenv", INPUTS_ENV, str(private / INPUTS_FILE)]
     args += ["--bind", str(private), str(private), "--bind", str(workdir), str(workdir),
              "--chdir", str(workdir), "--setenv", "HOME", home or str(workdir),
              "--setenv", "MPLCONFIGDIR", str(private / "matplotlib"), "--setenv", "COURSEKIT_SANDBOX", "1",

@@ -1,0 +1,82 @@
+"""What the grading kernel is handed (coursegrader.grading.handoff): every exercise's hidden cases and
+how to call its function, loadable without the instructor package, carrying none of its own answers."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from coursegrader.grading import all_exercises, get_exercise
+from coursegrader.grading.handoff import inputs, inputs_of, instructor_code
+from coursekit.check.collect import collect
+from coursekit.check.hidden import INPUTS_ENV
+from coursekit.check.payload import raw_to_json
+
+EXERCISES = [ex.name for ex in all_exercises()]
+
+
+def _qualname(fn) -> str:
+    fn = getattr(fn, "func", fn)  # a partial
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_no_exercise_is_handed_its_reference_or_a_mistake(name):
+    ex = get_exercise(name)
+    carried = instructor_code(inputs_of(name))  # also: nothing of coursegrader is pickled by reference
+    assert carried.isdisjoint({_qualname(ex.reference), *(_qualname(m.fn) for m in ex.mistakes)})
+
+
+def test_the_references_handed_in_are_other_functions_of_lessons_graded_up_to_it():
+    """Some hidden cases take a reference of another exercise as their input (forward_difference
+    differentiates the course's rosenbrock; linear_backward's runner calls linear_forward): listed here,
+    each a function of the same lesson or an earlier one, never the exercise's own."""
+    by_function = {ex.reference.__name__: ex for ex in all_exercises() if hasattr(ex.reference, "__name__")}
+    found = {}
+    for ex in all_exercises():
+        for qualname in instructor_code(inputs_of(ex.name)):
+            if ".reference." in qualname:
+                found.setdefault(qualname.rsplit(".", 1)[-1], set()).add(ex.name)
+                graded = by_function.get(qualname.rsplit(".", 1)[-1])
+                if graded is not None:  # a helper of a reference (batchnorm's _running_stats) is not graded
+                    assert graded.name != ex.name and graded.lesson <= ex.lesson, (ex.name, qualname)
+    assert set(found) == {"rosenbrock", "rosenbrock_grad", "linear_forward", "relu_forward", "batchnorm_forward",
+                          "_running_stats", "layernorm_forward"}
+
+
+def test_the_kernel_loads_them_without_the_instructor_package(tmp_path):
+    """A Python where ``import coursegrader`` fails runs lesson 01's rosenbrock_grad cases from the
+    handed-in file and gets, case by case, what the harness gets in this process."""
+    path = tmp_path / "inputs.pickle"
+    path.write_bytes(inputs(["rosenbrock_grad", "torch_grad"]))
+    code = textwrap.dedent("""
+        import json, sys
+        sys.modules["coursegrader"] = None   # importing it now raises ImportError
+        import numpy as np
+        from coursekit.check.collect import collect
+        from coursekit.check.hidden import handed
+        from coursekit.check.payload import raw_to_json
+
+        def rosenbrock_grad(x, a=1.0, b=1.0):
+            inner = x[1] - x[0] ** 2
+            return np.array([-2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, 2.0 * b * inner])
+
+        task, cases = handed("rosenbrock_grad")
+        print(json.dumps([raw_to_json(collect(task, rosenbrock_grad, c)) for c in cases]))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, INPUTS_ENV: str(path)})
+    assert out.returncode == 0, out.stderr
+
+    def rosenbrock_grad(x, a=1.0, b=1.0):
+        inner = x[1] - x[0] ** 2
+        return np.array([-2.0 * (a - x[0]) - 4.0 * b * x[0] * inner, 2.0 * b * inner])
+
+    ex = get_exercise("rosenbrock_grad")
+    here = [raw_to_json(collect(ex, rosenbrock_grad, c)) for c in ex.hidden()]
+    assert json.loads(out.stdout) == json.loads(json.dumps(here)) and len(here) > 3
