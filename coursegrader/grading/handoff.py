@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import io
 import pickle
+import re
 import types
 from collections.abc import Iterable, Iterator
 
@@ -71,17 +72,77 @@ def inputs_of(key: str) -> bytes:
     return _cache[key]
 
 
-def inputs(keys: Iterable[str]) -> bytes:
-    """What the kernel is handed for a grade cell grading ``keys``: ``{key: pickled (task, cases)}``,
-    pickled; a key that is not an exercise is left out (the kernel then reports it cannot grade it,
-    and so does the grader)."""
-    found = {}
-    for key in keys:
-        try:
-            found[key] = inputs_of(key)
-        except KeyError:
-            continue
-    return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+_kits: dict[tuple[str, str], bytes] = {}  # (function, lesson) -> its pickled kit
+
+
+def callee_kit(name: str, lesson: str) -> bytes:
+    """What the kernel needs to judge a caller of lesson ``lesson`` with the course's ``name`` when the
+    student's ``name`` fails its own hidden cases (:mod:`coursekit.check.cascade`): the course's
+    function and, for each registry key grading it, the kernel task, the hidden cases and their
+    answers; pickled (made once per process). Handed in only for functions already graded
+    (:func:`callees_to_hand_in`)."""
+    if (name, lesson) not in _kits:
+        from .kernel.cascade import RegistryCourse
+
+        course = RegistryCourse(lesson)
+        hidden = {}
+        for key in course.keys_of(name):
+            ex, cases, expected = course.hidden(key)
+            hidden[key] = (kernel_task(ex), cases, expected)
+        with _by_value():
+            _kits[(name, lesson)] = cloudpickle.dumps((course.function(name), hidden), protocol=pickle.HIGHEST_PROTOCOL)
+    return _kits[(name, lesson)]
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def callees_to_hand_in(keys: Iterable[str], sources_before: Iterable[str], graded_before: Iterable[str]) -> list[str]:
+    """The graded functions whose kits a grade cell grading ``keys`` is handed: functions of its lesson
+    or an earlier one that the notebook's code before the cell names (``sources_before``), that this
+    cell does not grade, and whose every registry key was graded already: by a grade cell before it
+    (``graded_before``, registry keys) or in an earlier lesson. A function graded later, or by this
+    cell, is never handed in (its answers would earn points)."""
+    from coursekit.check.callees import function_name
+    from coursekit.check.tasks import all_tasks
+
+    keys = [k for k in keys]
+    lessons = [get_exercise(k).lesson for k in keys if _exists(k)]
+    if not lessons:
+        return []
+    lesson = max(lessons)
+    own = {function_name(k) for k in keys}
+    done = set(graded_before)
+    named = set()
+    for source in sources_before:
+        named |= set(_WORD.findall(source))
+    by_function: dict[str, list] = {}
+    for task in all_tasks():
+        if task.lesson <= lesson:
+            by_function.setdefault(function_name(task.name), []).append(task)
+    return sorted(name for name, tasks in by_function.items()
+                  if name in named and name not in own
+                  and all(t.lesson < lesson or t.name in done for t in tasks))
+
+
+def _exists(key: str) -> bool:
+    try:
+        get_exercise(key)
+    except KeyError:
+        return False
+    return True
+
+
+def inputs(keys: Iterable[str], callees: Iterable[str] = ()) -> bytes:
+    """What the kernel is handed for a grade cell grading ``keys``: ``{"inputs": {key: pickled (task,
+    cases)}, "callees": {function: pickled kit}}``, pickled. A key that is not an exercise is left out
+    (the kernel then reports it cannot grade it, and so does the grader); ``callees``: from
+    :func:`callees_to_hand_in`."""
+    keys = [k for k in keys if _exists(k)]
+    found = {key: inputs_of(key) for key in keys}
+    lesson = max((get_exercise(k).lesson for k in keys), default=None)
+    kits = {name: callee_kit(name, lesson) for name in callees} if lesson else {}
+    return pickle.dumps({"inputs": found, "callees": kits}, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def instructor_code(data: bytes) -> set[str]:

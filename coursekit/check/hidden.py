@@ -16,7 +16,7 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-from .collect import collect
+from .cascade import plan, run_cases
 from .payload import publish
 
 INPUTS_ENV = "COURSEKIT_GRADING_INPUTS"  # the file the grader writes before each grade cell
@@ -39,24 +39,71 @@ class Pending:
 PENDING = Pending()
 
 
-def handed(key: str) -> tuple[Any, list]:
-    """``(task, hidden cases)`` of registry key ``key``, from the file the grader wrote."""
+def _handed() -> dict:
     path = os.environ.get(INPUTS_ENV)
     if not path:
         raise RuntimeError(f"no hidden cases were handed to this kernel ({INPUTS_ENV} is not set)")
     with open(path, "rb") as f:
-        found = pickle.load(f)
+        return pickle.load(f)
+
+
+def handed(key: str) -> tuple[Any, list]:
+    """``(task, hidden cases)`` of registry key ``key``, from the file the grader wrote."""
+    found = _handed()["inputs"]
     if key not in found:
         raise KeyError(f"no hidden cases were handed for {key!r}")
     return pickle.loads(found[key])
 
 
+class HandedCourse:
+    """The course as the grader handed it in for one grade cell (:class:`.cascade.Course`): the
+    functions already graded that the notebook names, each with its hidden cases and answers."""
+
+    def __init__(self, lesson: str, kits: dict[str, bytes]):
+        from .tasks import GradedFunctions
+
+        self.graded = GradedFunctions(lesson)
+        self._kits = kits
+        self._loaded: dict[str, tuple] = {}
+
+    def _kit(self, name: str):
+        if name not in self._loaded:
+            self._loaded[name] = pickle.loads(self._kits[name]) if name in self._kits else (None, {})
+        return self._loaded[name]
+
+    def keys_of(self, name: str) -> list[str]:
+        return list(self._kit(name)[1])
+
+    def function(self, name: str):
+        return self._kit(name)[0]
+
+    def hidden(self, key: str):
+        from .callees import function_name
+
+        return self._kit(function_name(key))[1][key]
+
+    def forbidden(self, key: str) -> list:
+        from .callees import function_name
+
+        return [f for f in [self.function(function_name(key))] if f is not None]
+
+
 def grade(key: str, fn: Callable[..., Any]) -> Pending:
-    """Run the hidden cases of ``key`` on ``fn`` and publish the results; prints one line."""
+    """Run the hidden cases of ``key`` on ``fn``, judged on its own (:mod:`.cascade`: graded functions
+    it calls that fail their own hidden cases replaced by the course's, when the grader handed them
+    in), and publish the results; prints one line."""
     try:
-        task, cases = handed(key)
-        raws = [collect(task, fn, case) for case in cases]
-        publish(key, raws)
+        given = _handed()
+        if key not in given["inputs"]:
+            raise KeyError(f"no hidden cases were handed for {key!r}")
+        task, cases = pickle.loads(given["inputs"][key])
+        found = plan(fn, HandedCourse(task.lesson, given["callees"]))
+        raws = run_cases(task, fn, cases, found.bindings)
+        extra = {}
+        if found.roots:
+            extra = {"judged_with": {n: c.raws for n, c in found.roots.items()},
+                     "own": run_cases(task, fn, cases, ())}
+        publish(key, raws, **extra)
     except Exception as exc:  # a broken harness must not write to stderr or give points
         print(f"{key}: the grader could not run ({type(exc).__name__}: {exc}). 0 points; tell your instructor.")
         return PENDING

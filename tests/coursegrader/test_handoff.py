@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from coursegrader.grading import all_exercises, get_exercise
-from coursegrader.grading.handoff import inputs, inputs_of, instructor_code
+from coursegrader.grading.handoff import callee_kit, callees_to_hand_in, inputs, inputs_of, instructor_code
 from coursekit.check.collect import collect
 from coursekit.check.hidden import INPUTS_ENV
 from coursekit.check.payload import raw_to_json
@@ -80,3 +81,26 @@ def test_the_kernel_loads_them_without_the_instructor_package(tmp_path):
     ex = get_exercise("rosenbrock_grad")
     here = [raw_to_json(collect(ex, rosenbrock_grad, c)) for c in ex.hidden()]
     assert json.loads(out.stdout) == json.loads(json.dumps(here)) and len(here) > 3
+
+
+def test_a_callee_is_handed_in_only_once_graded():
+    """Lesson 03's sgd_linear_regression calls linear_regression_grad: its kit comes with the grade
+    cell only when linear_regression_grad's grade cell ran before; a function graded by the cell
+    itself, later, or not named in the notebook is never handed in."""
+    source = ["def sgd_linear_regression(X, y):\n    g = linear_regression_grad(w, b, X, y)\n    mse_loss(1, 2)"]
+    assert callees_to_hand_in(["sgd_linear_regression"], source, ["linear_regression_grad", "mse_loss"]) == \
+        ["linear_regression_grad", "mse_loss"]
+    assert callees_to_hand_in(["sgd_linear_regression"], source, ["mse_loss"]) == ["mse_loss"]
+    assert callees_to_hand_in(["sgd_linear_regression", "linear_regression_grad"], source,
+                              ["linear_regression_grad", "mse_loss"]) == ["mse_loss"]
+    assert callees_to_hand_in(["sgd_linear_regression"], ["pass"], ["linear_regression_grad"]) == []
+    # a function of an earlier lesson counts as graded (lesson 01's rosenbrock_grad from lesson 02)
+    assert callees_to_hand_in(["gradient_descent"], ["rosenbrock_grad(x)"], []) == ["rosenbrock_grad"]
+
+
+def test_a_kit_holds_the_course_function_and_the_callees_answers():
+    function, hidden = pickle.loads(callee_kit("linear_regression_grad", "03_sgd"))
+    ex = get_exercise("linear_regression_grad")
+    task, cases, expected = hidden["linear_regression_grad"]
+    assert function.__qualname__ == ex.reference.__qualname__ and function is not ex.reference  # by value
+    assert len(cases) == len(expected) == len(list(ex.hidden()))

@@ -157,7 +157,7 @@ class SafeExecute(Execute):
             cell.outputs = [_error("GradingStopped", f"not run: the kernel died or hung {self._restarts} times "
                                                      "in this notebook")]
             return cell, resources
-        inputs = self._hand_in(cell)
+        inputs = self._hand_in(cell, index)
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
@@ -177,15 +177,20 @@ class SafeExecute(Execute):
             self._replayable.append(index)
         return cell, resources
 
-    def _hand_in(self, cell) -> pathlib.Path | None:
-        """With ``answers_outside``, write a grade cell's hidden cases where the kernel reads them
-        (its private folder), for the time the cell runs; returns the file (None otherwise)."""
+    def _hand_in(self, cell, index: int) -> pathlib.Path | None:
+        """With ``answers_outside``, write a grade cell's hidden cases, and the kits of the functions
+        already graded that its functions may call (:func:`~coursegrader.grading.handoff.callees_to_hand_in`),
+        where the kernel reads them (its private folder), for the time the cell runs; returns the file
+        (None otherwise)."""
         if not (self.sandboxed and self.answers_outside and is_grade_cell(cell)):
             return None
         keys = [key for key, _ in grade_calls(cell.source)]
+        before = [c for c in self.nb.cells[:index] if c.cell_type == "code"]
+        graded_before = [key for c in before if is_grade_cell(c) for key, _ in grade_calls(c.source)]
+        callees = handoff.callees_to_hand_in(keys, [c.source for c in before], graded_before)
         path = pathlib.Path(self.km.connection_file).parent / sandbox.INPUTS_FILE
         scratch = path.with_suffix(".partial")
-        scratch.write_bytes(handoff.inputs(keys))
+        scratch.write_bytes(handoff.inputs(keys, callees))
         os.replace(scratch, path)
         return path
 
