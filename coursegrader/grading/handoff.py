@@ -48,8 +48,15 @@ def kernel_task(ex: Exercise) -> Task:
     return Task(**fields)
 
 
+def reference_name(ex: Exercise) -> str:
+    """``module.qualname`` of the exercise's reference: in the kernel, the stand-in function of that
+    name (:func:`~coursegrader.grading.autograde.sandbox.reference_stubs`) counts as delegating."""
+    return f"{ex.reference.__module__}.{ex.reference.__qualname__}"
+
+
 @contextlib.contextmanager
-def _by_value() -> Iterator[None]:
+def by_value() -> Iterator[None]:
+    """While the block runs, cloudpickle pickles the instructor package's objects by value."""
     import importlib
 
     package = importlib.import_module(PACKAGE)
@@ -64,11 +71,13 @@ _cache: dict[str, bytes] = {}  # registry key -> its pickled (task, hidden cases
 
 
 def inputs_of(key: str) -> bytes:
-    """One registry key's ``(kernel task, hidden cases)``, pickled (made once per process)."""
+    """One registry key's ``(kernel task, hidden cases, reference_name(ex))``, pickled (made once per
+    process)."""
     if key not in _cache:
         ex = get_exercise(key)
-        with _by_value():
-            _cache[key] = cloudpickle.dumps((kernel_task(ex), list(ex.hidden())), protocol=pickle.HIGHEST_PROTOCOL)
+        with by_value():
+            _cache[key] = cloudpickle.dumps((kernel_task(ex), list(ex.hidden()), reference_name(ex)),
+                                            protocol=pickle.HIGHEST_PROTOCOL)
     return _cache[key]
 
 
@@ -89,7 +98,7 @@ def callee_kit(name: str, lesson: str) -> bytes:
         for key in course.keys_of(name):
             ex, cases, expected = course.hidden(key)
             hidden[key] = (kernel_task(ex), cases, expected)
-        with _by_value():
+        with by_value():
             _kits[(name, lesson)] = cloudpickle.dumps((course.function(name), hidden), protocol=pickle.HIGHEST_PROTOCOL)
     return _kits[(name, lesson)]
 

@@ -11,12 +11,14 @@ answer from the grading kernel and falls back on a wrong answer of its own when 
 - ``read_files``: reads the installed instructor package's files and ``exec``s the reference's source.
 
 Each must earn exactly what its own fallback earns (computed with the harness itself). The class is
-graded with ``SafeExecute.answers_outside`` (the kernel sees no file of the instructor package and is
-handed each grade cell's hidden cases: coursegrader.grading.handoff); an honest student beside them
-gets the scores and the reports recorded for the honest student of the hostile suite.
+graded as make grade grades it (``SafeExecute.answers_outside``: the kernel sees no file of the
+instructor package and is handed each grade cell's hidden cases: coursegrader.grading.handoff); an
+honest student beside them gets the scores and the reports recorded for the honest student of the
+hostile suite.
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -54,9 +56,11 @@ def _steal(name):
             fn = getattr(module, name, None)
             if callable(fn) and getattr(fn, "__module__", None) == module.__name__:
                 try:
-                    return textwrap.dedent(inspect.getsource(fn))
+                    source = textwrap.dedent(inspect.getsource(fn))
                 except (OSError, TypeError):
-                    pass
+                    continue
+                if "NotImplementedError" not in source:   # a stand-in that only raises is no answer
+                    return source
     return None
 
 _source = _steal("rosenbrock_grad")
@@ -74,7 +78,10 @@ def gradient_check(f, grad_f, x, eps=1e-5):
                 and obj.__code__ is not gradient_check.__code__ and "course" in (obj.__module__ or ""):
             copy = types.FunctionType(obj.__code__.replace(), obj.__globals__, "stolen", obj.__defaults__,
                                       obj.__closure__)   # a new code object: not the reference's
-            return copy(f, grad_f, x, eps)
+            try:
+                return copy(f, grad_f, x, eps)
+            except Exception:   # a stand-in that only raises is no answer
+                continue
     return 0.0   # nothing found: the student's own (wrong) answer
 '''
 
@@ -96,7 +103,7 @@ def _read(name):
                     except OSError:
                         continue
                     match = re.search(rf"^def {name}\\(.*?(?=^\\S)", text + "\\n#", re.S | re.M)
-                    if match:
+                    if match and "NotImplementedError" not in match.group(0):   # a stand-in is no answer
                         found.append(("reference" not in root, match.group(0)))
     return sorted(found)[0][1] if found else None
 
@@ -121,8 +128,7 @@ def graded(tmp_path_factory):
         Submission(course).solve(exercise, code).write(course, student)
     Submission(course).write(course, "honest")
     outcomes = autograde_lesson(course, LESSON, workers=2, timeout=20, progress=False, feedback=False,
-                                csv_path=tmp_path_factory.mktemp("summary") / "grades.csv",
-                                options=("--SafeExecute.answers_outside=True",))
+                                csv_path=tmp_path_factory.mktemp("summary") / "grades.csv")
     assert [o for o in outcomes if not o.ok] == []
     return course
 
@@ -139,22 +145,28 @@ def test_honest_work_gets_the_recorded_scores_and_feedback(graded):
 
 def test_the_kernel_sees_no_file_of_the_instructor_package(tmp_path):
     """In the sandbox with ``answers_outside``: ``coursegrader`` is the stand-in (its ``grade`` is the
-    student package's), none of the instructor package's files nor, when it is installed from a
-    project folder (the course's repository), that folder's lessons can be read; the student package
-    can be imported."""
+    student package's; its ``reference`` modules hold only functions that raise), no other file of
+    the instructor package nor, when it is installed from a project folder (the course's repository),
+    that folder's lessons can be read; the student package can be imported."""
     package, project = sandbox.instructor_package(), sandbox.instructor_project()
     code = textwrap.dedent(f"""
-        import os, pathlib
+        import json, os, pathlib
         import coursekit.check.hidden
         import coursegrader.grading
         print(coursegrader.grading.grade is coursekit.check.hidden.grade)
-        print(sorted(str(p.relative_to({str(package)!r})) for p in pathlib.Path({str(package)!r}).rglob("*.py")))
+        print(json.dumps({{str(p.relative_to({str(package)!r})): p.read_text()
+                          for p in pathlib.Path({str(package)!r}).rglob("*") if p.is_file()}}))
         print(os.path.exists({str(project / "source") if project else "/nonexistent"!r}))
     """)
     work, private = tmp_path / "work", tmp_path / "private"
     work.mkdir()
     private.mkdir()
     cmd = sandbox.command([sys.executable, "-c", code], workdir=work, private=private, answers_outside=True)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert out.stdout.split("\n")[:3] == ["True", "['__init__.py', 'grading/__init__.py']", "False"], out.stderr
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout.split("\n")
+    assert out[0] == "True" and out[2] == "False", out
+    seen = json.loads(out[1])
+    assert seen == {**sandbox.reference_stubs(), **sandbox.STAND_IN}
+    stubs = {k: v for k, v in seen.items() if k.startswith("reference/")}
+    assert "reference/rosenbrock.py" in stubs and "def rosenbrock_grad(" in stubs["reference/rosenbrock.py"]
+    assert all("return" not in text for text in stubs.values())
     assert (package / "reference").is_dir() and (project is None or (project / "source").is_dir())  # outside: there

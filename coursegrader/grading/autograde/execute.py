@@ -58,12 +58,12 @@ class SafeExecute(Execute):
         "course; none found: every cell runs).")).tag(config=True)
     course_root = Unicode("", help="The course directory to hide from the kernel (default: the "
                                    "current directory).").tag(config=True)
-    answers_outside = Bool(False, help=(
-        "Issue 29 (work in progress, off until cascades are served from outside: HANDOFF.md): the sandboxed "
-        "kernel sees no file of the instructor package; before each grade cell the grader hands it the "
-        "cell's hidden cases (coursegrader.grading.handoff), its grade() runs them and publishes the raw "
-        "results, and VerifyGrades judges them. A caller of graded functions is then judged with the "
-        "student's own callees.")).tag(config=True)
+    answers_outside = Bool(True, help=(
+        "Issue 29: the sandboxed kernel sees no file of the instructor package (a stand-in instead); before "
+        "each grade cell the grader hands it the cell's hidden cases and the kits of callees already graded "
+        "(coursegrader.grading.handoff), its grade() runs them and publishes the raw results, and "
+        "VerifyGrades judges them. False: the kernel imports the instructor package and judges too (the "
+        "score that counts is still VerifyGrades').")).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,10 @@ Inside the sandbox the kernel sees the whole filesystem read-only, except:
 - ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``$HOME``: empty, private, thrown away afterwards;
 - the course directory (the gradebook, ``source/``, ``submitted/``, other students' work) is
   hidden behind an empty directory; only the Python environment and the course packages
-  (``coursekit``, ``coursegrader``) are mounted back, read-only, if they live inside it.
+  (``coursekit``, and ``coursegrader`` unless ``answers_outside``) are mounted back, read-only, if
+  they live inside it;
+- with ``answers_outside``, the instructor package and the project folder it is installed from are
+  hidden too, and a stand-in ``coursegrader`` holding no answer is mounted in its place.
 
 It has no network (a new network namespace with only a loopback that is down) and talks to
 nbgrader over Unix sockets in a private folder. Its address space is capped
@@ -75,17 +78,37 @@ def instructor_project() -> pathlib.Path | None:
 
 
 # what ``coursegrader`` is inside a kernel that must not see the instructor package (issue 29):
-# ``coursegrader.grading.grade`` runs the cases the grader hands in (coursekit.check.hidden)
+# ``coursegrader.grading.grade`` runs the cases the grader hands in (coursekit.check.hidden), and
+# ``coursegrader.reference`` holds, under each reference's name, a function that raises: a submission
+# that imports the course's reference still imports, and calling it is seen as delegating, as it was
 STAND_IN = {"__init__.py": '"""A stand-in: the instructor package is not in the grading kernel\'s view."""\n',
             "grading/__init__.py": '"""The hidden tests\' grade(): runs the cases the grader hands in."""\n'
                                    "from coursekit.check.hidden import grade\n\n__all__ = [\"grade\"]\n"}
+STUB = ("def {name}(*args, **kwargs):\n"
+        "    raise NotImplementedError(\"the course's reference is not available while grading\")\n\n\n")
 INPUTS_FILE = "grading-inputs.pickle"  # in the private folder: what the grader hands in for a grade cell
+
+
+def reference_stubs() -> dict[str, str]:
+    """``{path in the package: source}`` of the stand-in's ``reference`` modules: each module of the
+    instructor package's ``reference`` with a raising function in place of every function or class
+    it defines (names read from the source, nothing imported)."""
+    import ast
+
+    folder = instructor_package() / "reference"
+    stubs = {}
+    for path in sorted(folder.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        stubs[str(path.relative_to(instructor_package()))] = \
+            '"""A stand-in: no reference in the grading kernel."""\n\n\n' + "".join(STUB.format(name=n) for n in names)
+    return stubs
 
 
 def write_stand_in(folder: pathlib.Path) -> pathlib.Path:
     """Write the stand-in package under ``folder``; returns its package folder."""
     package = folder / "coursegrader"
-    for name, text in STAND_IN.items():
+    for name, text in {**reference_stubs(), **STAND_IN}.items():
         (package / name).parent.mkdir(parents=True, exist_ok=True)
         (package / name).write_text(text)
     return package
@@ -118,7 +141,7 @@ def command(cmd: list[str], *, workdir: str | os.PathLike, private: str | os.Pat
     """``cmd`` wrapped to run in the sandbox, with ``workdir`` writable and ``private`` (sockets,
     connection file) shared with the grader; the folders in ``hidden`` are masked.
 
-    ``answers_outside`` (issue 29, not yet the default: see HANDOFF.md): the instructor package's
+    ``answers_outside`` (issue 29; ``SafeExecute.answers_outside``): the instructor package's
     files, and the project folder it is developed in, are masked too; ``coursegrader`` is a
     stand-in whose ``grading.grade`` runs the cases the grader writes to ``private``/:data:`INPUTS_FILE`."""
     workdir = pathlib.Path(workdir).resolve()
