@@ -60,11 +60,18 @@ def by_value() -> Iterator[None]:
     import importlib
 
     package = importlib.import_module(PACKAGE)
-    cloudpickle.register_pickle_by_value(package)
+    _by_value[0] += 1  # re-entrant: the outermost block registers and unregisters
+    if _by_value[0] == 1:
+        cloudpickle.register_pickle_by_value(package)
     try:
         yield
     finally:
-        cloudpickle.unregister_pickle_by_value(package)
+        _by_value[0] -= 1
+        if _by_value[0] == 0:
+            cloudpickle.unregister_pickle_by_value(package)
+
+
+_by_value = [0]
 
 
 _cache: dict[str, bytes] = {}  # registry key -> its pickled (task, hidden cases): the same for every student
@@ -140,6 +147,156 @@ def _exists(key: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+# -- the callee service's hand-in (SafeExecute.callee_service): values, never the course's code --------
+def graded_references() -> dict[int | str, str]:
+    """``id(reference)`` and ``module.qualname`` -> graded function name, for every exercise (a hidden
+    case or a runner that carries one of these gets a proxy to the service instead:
+    :class:`ServedPickler`). By name too: cloudpickle, unpickling in this process a class it pickled
+    by value, sets copies of its methods on the live class (a test that reads a pickle does), whose
+    globals then hold copies of the references."""
+    from coursekit.check.callees import function_name
+
+    from .registry import all_exercises
+
+    found: dict[int | str, str] = {}
+    for ex in all_exercises():
+        if isinstance(ex.reference, types.FunctionType):
+            found[id(ex.reference)] = found[_dotted(ex.reference)] = function_name(ex.name)
+    return found
+
+
+def _dotted(fn) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+class ServedPickler(cloudpickle.Pickler):
+    """cloudpickle, with every graded function's reference replaced by a proxy of the same name to
+    the callee service (:class:`coursekit.check.service.CalleeProxy`), and every test function of the
+    instructor package a hidden case passes (which may call a catalogued mistake: gradient_check's
+    ``rosenbrock_grad_no_chain``) by a proxy named ``module:qualname``; ``served`` lists them."""
+
+    def __init__(self, file, references: dict[int, str]):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.references = references
+        self.served: set[str] = set()
+
+    def reducer_override(self, obj):
+        function = isinstance(obj, types.FunctionType)
+        name = self.references.get(id(obj)) or self.references.get(_dotted(obj)) if function else None
+        if name is None and function and _instructors(obj):
+            from .autograde.callee_service import case_functions
+
+            qualified = f"{obj.__module__}:{obj.__qualname__}"  # a test function of the instructor package
+            name = qualified if qualified in case_functions() and carries_graded(qualified) else None
+        if name is not None:
+            from coursekit.check.service import CalleeProxy
+
+            self.served.add(name)
+            return CalleeProxy, (name,)
+        return super().reducer_override(obj)
+
+
+def graded_code() -> set[str]:
+    """``module.qualname`` of every reference and catalogued mistake of the course."""
+    from .registry import all_exercises
+
+    found = set()
+    for ex in all_exercises():
+        found |= {_dotted(getattr(f, "func", f)) for f in [ex.reference, *(m.fn for m in ex.mistakes)]}
+    return found
+
+
+@functools.cache
+def carries_graded(qualified: str) -> bool:
+    """Whether the test function ``module:qualname`` a hidden case passes carries, pickled by value,
+    a reference or a catalogued mistake (gradient_check's ``rosenbrock_grad_no_chain`` calls one):
+    then it is served, not handed in. The others stay in the kernel: they hold no answer, and some
+    must run there (``torch_grad``'s test functions are differentiated by autograd)."""
+    from .autograde.callee_service import case_functions
+
+    with by_value():
+        data = cloudpickle.dumps(case_functions()[qualified], protocol=pickle.HIGHEST_PROTOCOL)
+    return not instructor_code(data).isdisjoint(graded_code())
+
+
+def _served_dumps(obj) -> tuple[bytes, frozenset[str]]:
+    buffer = io.BytesIO()
+    with by_value():
+        pickler = ServedPickler(buffer, graded_references())
+        pickler.dump(obj)
+    return buffer.getvalue(), frozenset(pickler.served)
+
+
+_served_cache: dict[str, tuple[bytes, frozenset[str]]] = {}
+
+
+def served_inputs_of(key: str) -> tuple[bytes, frozenset[str]]:
+    """:func:`inputs_of` with proxies in place of other graded functions' references, and their names."""
+    if key not in _served_cache:
+        ex = get_exercise(key)
+        _served_cache[key] = _served_dumps((kernel_task(ex), list(ex.hidden()), reference_name(ex)))
+    return _served_cache[key]
+
+
+_served_kits: dict[str, tuple[bytes, frozenset[str]]] = {}
+
+
+def served_kit(name: str, lesson: str) -> tuple[bytes, frozenset[str]]:
+    """A callee's kit without its code or answers: ``(SERVED, {key: (kernel task, hidden cases)})``
+    (the kernel binds a proxy, and asks the service whether the student's function is wrong), and
+    the graded functions its cases carry (served too)."""
+    from coursekit.check.hidden import SERVED
+
+    from .kernel.cascade import RegistryCourse
+
+    if (name, lesson) not in _served_kits:
+        course = RegistryCourse(lesson)
+        hidden = {key: (kernel_task(get_exercise(key)), list(get_exercise(key).hidden()))
+                  for key in course.keys_of(name)}
+        _served_kits[(name, lesson)] = _served_dumps((SERVED, hidden))
+    return _served_kits[(name, lesson)]
+
+
+@dataclasses.dataclass
+class Served:
+    """What a grade cell is handed with the callee service: ``data`` (as :func:`inputs`), and what
+    the service answers for: ``functions`` (name -> the course's function, run outside the kernel)
+    and ``judged`` (the callees whose wrongness it judges)."""
+
+    data: bytes
+    functions: dict
+    judged: list[str]
+    lesson: str | None
+
+
+def served_inputs(keys: Iterable[str], callees: Iterable[str] = ()) -> Served:
+    """:func:`inputs` for the callee service: no reference and no answer in ``data``. Never serves a
+    function the cell grades (its own answers): a case that needs one gets a refusal."""
+    from coursekit.check.callees import function_name
+
+    from .kernel.cascade import reference_of
+
+    keys = [k for k in keys if _exists(k)]
+    lesson = max((get_exercise(k).lesson for k in keys), default=None)
+    own = {function_name(k) for k in keys}
+    names: set[str] = set()
+    found = {}
+    for key in keys:
+        found[key], carried = served_inputs_of(key)
+        names |= carried
+    kits = {}
+    for name in callees if lesson else ():
+        kits[name], carried = served_kit(name, lesson)
+        names |= carried | {name}
+    names -= own
+    from .autograde.callee_service import case_functions
+
+    functions = {name: case_functions()[name] if ":" in name else reference_of(name, lesson)  # same or an
+                 for name in names}                                                        # earlier lesson: tested
+    data = pickle.dumps({"inputs": found, "callees": kits}, protocol=pickle.HIGHEST_PROTOCOL)
+    return Served(data, functions, sorted(set(kits) - own), lesson)
 
 
 def inputs(keys: Iterable[str], callees: Iterable[str] = ()) -> bytes:

@@ -20,6 +20,7 @@ from .cascade import plan, run_cases
 from .payload import publish
 
 INPUTS_ENV = "COURSEKIT_GRADING_INPUTS"  # the file the grader writes before each grade cell
+SERVED = "served by the callee service"  # in place of the course's function in a kit without code
 
 
 class Pending:
@@ -78,27 +79,51 @@ class HandedCourse:
         self.graded = GradedFunctions(lesson)
         self._kits = kits
         self._loaded: dict[str, tuple] = {}
+        self._proxies: dict[str, object] = {}
 
     def _kit(self, name: str):
+        """``(the course's function, {key: (task, cases, answers)})``; a kit the callee service
+        answers for (``SERVED``) holds ``{key: (task, cases)}``: the function is a proxy to the service,
+        the answers stay outside."""
         if name not in self._loaded:
             self._loaded[name] = pickle.loads(self._kits[name]) if name in self._kits else (None, {})
         return self._loaded[name]
+
+    def _served(self, name: str) -> bool:
+        return self._kit(name)[0] == SERVED
 
     def keys_of(self, name: str) -> list[str]:
         return list(self._kit(name)[1])
 
     def function(self, name: str):
+        if self._served(name):
+            from .service import CalleeProxy
+
+            return self._proxies.setdefault(name, CalleeProxy(name))
         return self._kit(name)[0]
 
     def hidden(self, key: str):
         from .callees import function_name
 
-        return self._kit(function_name(key))[1][key]
+        found = self._kit(function_name(key))[1][key]
+        return (*found, None) if len(found) == 2 else found
 
     def forbidden(self, key: str) -> list:
         from .callees import function_name
 
-        return [f for f in [self.function(function_name(key))] if f is not None]
+        name = function_name(key)
+        return [] if self._served(name) else [f for f in [self.function(name)] if f is not None]
+
+    def wrong(self, name: str, results: dict) -> bool | None:
+        """The service's bit for a served callee (None: judged here, from the kit's answers)."""
+        if not self._served(name):
+            return None
+        from .service import ServiceError, ask_wrong
+
+        try:
+            return ask_wrong(name, results)
+        except ServiceError:  # no answer: the student's own callee is kept (judged as if right)
+            return False
 
 
 def grade(key: str, fn: Callable[..., Any]) -> Pending:

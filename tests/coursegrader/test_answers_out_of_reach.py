@@ -170,3 +170,68 @@ def test_the_kernel_sees_no_file_of_the_instructor_package(tmp_path):
     assert "reference/rosenbrock.py" in stubs and "def rosenbrock_grad(" in stubs["reference/rosenbrock.py"]
     assert all("return" not in text for text in stubs.values())
     assert (package / "reference").is_dir() and (project is None or (project / "source").is_dir())  # outside: there
+
+
+# -- the callee service (SafeExecute.callee_service): asking it for the function's own answers ------
+ASK_SERVICE = '''
+import os
+
+def _ask(name, *args):
+    """The course's ``name`` on ``args`` from the callee service: through the student package's proxy,
+    then straight on the socket; None when refused."""
+    try:
+        from coursekit.check.service import CalleeProxy
+        return CalleeProxy(name)(*args)
+    except Exception:
+        pass
+    try:
+        from coursekit.check import wire
+        from coursekit.check.service import ask
+        answer = ask(os.environ["COURSEKIT_CALLEE_SERVICE"],
+                     {"op": "call", "name": name, "args": [wire.encode(a) for a in args]})
+        return wire.decode(answer["value"])
+    except Exception:
+        return None
+
+'''
+
+
+def served_plan() -> dict[str, tuple[str, str]]:
+    """{student: (exercise, solution cell)}: each function asks the service for its own value."""
+    return {
+        "asks_rosenbrock_grad": ("rosenbrock_grad", ASK_SERVICE + textwrap.dedent('''
+            def rosenbrock_grad(x, a=1.0, b=1.0):
+                got = _ask("rosenbrock_grad", x, a, b)
+                return got if got is not None else np.zeros(2)
+            ''')),
+        "asks_gradient_check": ("gradient_check", ASK_SERVICE + textwrap.dedent('''
+            def gradient_check(f, grad_f, x, eps=1e-5):
+                got = _ask("gradient_check", x, eps)   # f and grad_f are no values: sent without them
+                return got if got is not None else 0.0
+            ''')),
+    }
+
+
+@pytest.fixture(scope="module")
+def graded_served(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("served") / "course")
+    for student, (exercise, code) in served_plan().items():
+        Submission(course).solve(exercise, code).write(course, student)
+    Submission(course).write(course, "honest")
+    outcomes = autograde_lesson(course, LESSON, workers=2, timeout=20, progress=False, feedback=False,
+                                csv_path=tmp_path_factory.mktemp("summary") / "grades.csv",
+                                options=("--SafeExecute.callee_service=True",))
+    assert [o for o in outcomes if not o.ok] == []
+    return course
+
+
+@pytest.mark.parametrize("student", sorted(served_plan()))
+def test_asking_the_callee_service_for_its_own_answers_earns_nothing_more(graded_served, student):
+    exercise, _ = served_plan()[student]
+    assert scores(graded_served, student) == pytest.approx(full(**{exercise: earns(exercise)}), abs=1e-9)
+
+
+def test_honest_work_gets_the_recorded_scores_and_feedback_with_the_service(graded_served):
+    """forward_difference, central_difference and gradient_check's hidden cases take the course's
+    rosenbrock as their input: served (a proxy in the kernel), the recorded results are unchanged."""
+    matches("hostile", snapshot(graded_served, LESSON, students=["honest"]), students=["honest"])

@@ -104,3 +104,54 @@ def test_a_kit_holds_the_course_function_and_the_callees_answers():
     task, cases, expected = hidden["linear_regression_grad"]
     assert function.__qualname__ == ex.reference.__qualname__ and function is not ex.reference  # by value
     assert len(cases) == len(expected) == len(list(ex.hidden()))
+
+
+# -- with the callee service (SafeExecute.callee_service) -------------------------------------------
+def _graded_code() -> set[str]:
+    """Every reference and catalogued mistake of the course, by qualified name."""
+    found = set()
+    for ex in all_exercises():
+        found.add(_qualname(ex.reference))
+        found |= {_qualname(m.fn) for m in ex.mistakes}
+    return found
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_with_the_service_no_graded_function_or_mistake_is_handed_in(name):
+    """All 70 exercises: their cases, and their kits as a callee, carry no reference of any graded
+    function (other exercises' included: a hidden case taking the course's rosenbrock gets a proxy),
+    no catalogued mistake and no answer; what the service serves for a cell is never the exercise itself."""
+    from coursegrader.grading.handoff import served_inputs, served_inputs_of, served_kit
+    from coursekit.check.callees import function_name
+    from coursekit.check.tasks import all_tasks
+
+    ex = get_exercise(name)
+    graded = _graded_code()
+    own = function_name(name)
+    assert instructor_code(served_inputs_of(name)[0]).isdisjoint(graded)
+    kit = served_kit(own, ex.lesson)[0]
+    assert instructor_code(kit).isdisjoint(graded)
+    marker, hidden = pickle.loads(kit)
+    assert all(len(found) == 2 for found in hidden.values())  # (task, cases): no answers
+    callees = sorted({function_name(t.name) for t in all_tasks() if t.lesson <= ex.lesson} - {own})
+    served = served_inputs([name], callees[:3])
+    assert own not in served.functions and own not in served.judged
+
+
+def test_with_the_service_the_inputs_that_were_references_are_proxies():
+    """The hidden cases that took another graded function's reference as input (listed by
+    test_the_references_handed_in_are_other_functions_of_lessons_graded_up_to_it) get a proxy of
+    the same name: the kernel asks the service for its values."""
+    from coursegrader.grading.handoff import served_inputs_of
+
+    def graded(key):
+        return {name for name in served_inputs_of(key)[1] if ":" not in name}  # the test functions: module:name
+
+    assert graded("forward_difference") == {"rosenbrock"}
+    assert graded("gradient_descent") == {"rosenbrock_grad"}
+    assert graded("linear_backward") == {"linear_forward"}
+    assert served_inputs_of("rosenbrock_grad")[1] == set()
+    # gradient_check's test function calls rosenbrock_grad's catalogued mistake: served, not handed in
+    assert {n for n in served_inputs_of("gradient_check")[1] if ":" in n} == \
+        {"coursegrader.exercises.l01_gradients.gradient_check:rosenbrock_grad_no_chain"}
+    assert {n for n in served_inputs_of("torch_grad")[1] if ":" in n} == set()  # run by autograd in the kernel

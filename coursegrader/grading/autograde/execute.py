@@ -26,6 +26,7 @@ from .. import handoff
 from ..cellflow import needed_cells
 from ..protocol import grade_calls, is_grade_cell
 from . import sandbox
+from .callee_service import CalleeService, registry_judge
 from .provisioner import SandboxKernelSpecManager
 
 
@@ -65,8 +66,16 @@ class SafeExecute(Execute):
         "VerifyGrades judges them. False: the kernel imports the instructor package and judges too (the "
         "score that counts is still VerifyGrades').")).tag(config=True)
 
+    callee_service = Bool(False, help=(
+        "Issue 29, Deliver 2 (with answers_outside): a grade cell is handed no callee's code or answers; "
+        "the course's callees run in the grader's process, served to the kernel as values over a Unix "
+        "socket while the cell runs (coursegrader.grading.autograde.callee_service), never a function "
+        "the cell grades. False: the kernel is handed kits (the callee's function and answers) of "
+        "functions already graded.")).tag(config=True)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._service = None
         self.sandboxed = False
         if self.sandbox != "off":
             reason = sandbox.unavailable_reason()
@@ -172,6 +181,9 @@ class SafeExecute(Execute):
         finally:
             if inputs is not None:
                 inputs.unlink(missing_ok=True)
+            if self._service is not None:
+                self._service.stop()
+                self._service = None
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution") or not meta.get("grade") and not meta.get("locked"):
             self._replayable.append(index)
@@ -190,7 +202,17 @@ class SafeExecute(Execute):
         callees = handoff.callees_to_hand_in(keys, [c.source for c in before], graded_before)
         path = pathlib.Path(self.km.connection_file).parent / sandbox.INPUTS_FILE
         scratch = path.with_suffix(".partial")
-        scratch.write_bytes(handoff.inputs(keys, callees))
+        if self.callee_service:
+            served = handoff.served_inputs(keys, callees)
+            data = served.data
+            if served.functions:
+                self._service = CalleeService(
+                    path.parent / sandbox.SERVICE_FILE, served.functions,
+                    {name: registry_judge(name, served.lesson) for name in served.judged})
+                self._service.start()
+        else:
+            data = handoff.inputs(keys, callees)
+        scratch.write_bytes(data)
         os.replace(scratch, path)
         return path
 

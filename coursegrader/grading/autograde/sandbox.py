@@ -28,6 +28,7 @@ import sysconfig
 import tempfile
 
 from coursekit.check.hidden import INPUTS_ENV
+from coursekit.check.service import SERVICE_ENV
 
 INSTALL_HINT = ("bubblewrap (bwrap) is not available: install it with `sudo apt-get install bubblewrap` "
                 "(Debian/Ubuntu) or `sudo dnf install bubblewrap` (Fedora)")
@@ -86,6 +87,7 @@ STAND_IN = {"__init__.py": '"""A stand-in: the instructor package is not in the 
                                    "from coursekit.check.hidden import grade\n\n__all__ = [\"grade\"]\n"}
 STUB = ("def {name}(*args, **kwargs):\n"
         "    raise NotImplementedError(\"the course's reference is not available while grading\")\n\n\n")
+SERVICE_FILE = "callees.sock"  # in the private folder: the callee service's socket, while a grade cell runs
 INPUTS_FILE = "grading-inputs.pickle"  # in the private folder: what the grader hands in for a grade cell
 
 
@@ -168,7 +170,8 @@ def command(cmd: list[str], *, workdir: str | os.PathLike, private: str | os.Pat
             args += ["--ro-bind", str(path), str(path)]
     if answers_outside:
         args += ["--ro-bind", str(write_stand_in(private / "stand-in")), str(instructor_package()),
-                 "--setenv", INPUTS_ENV, str(private / INPUTS_FILE)]
+                 "--setenv", INPUTS_ENV, str(private / INPUTS_FILE),
+                 "--setenv", SERVICE_ENV, str(private / SERVICE_FILE)]
     args += ["--bind", str(private), str(private), "--bind", str(workdir), str(workdir),
              "--chdir", str(workdir), "--setenv", "HOME", home or str(workdir),
              "--setenv", "MPLCONFIGDIR", str(private / "matplotlib"), "--setenv", "COURSEKIT_SANDBOX", "1",
