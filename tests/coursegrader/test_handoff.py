@@ -155,3 +155,27 @@ def test_with_the_service_the_inputs_that_were_references_are_proxies():
     assert {n for n in served_inputs_of("gradient_check")[1] if ":" in n} == \
         {"coursegrader.exercises.l01_gradients.gradient_check:rosenbrock_grad_no_chain"}
     assert {n for n in served_inputs_of("torch_grad")[1] if ":" in n} == set()  # run by autograd in the kernel
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_with_the_service_the_cases_give_the_same_results(name, tmp_path, monkeypatch):
+    """All 70 exercises: the course's function run on the cases as the service hands them in (proxies
+    in place of other graded functions, answered by a live service) gives, case by case, what it gives
+    on the cases as handed in with kits: the recorded results cannot change."""
+    from coursegrader.grading.autograde.callee_service import CalleeService
+    from coursegrader.grading.handoff import served_inputs
+    from coursekit.check.service import SERVICE_ENV
+
+    ex = get_exercise(name)
+    served = served_inputs([name])
+    monkeypatch.setenv(SERVICE_ENV, str(tmp_path / "callees.sock"))
+    # in this order: cloudpickle, loading a class it pickled by value in the process that has it, sets
+    # the loaded methods on the live class (gradient_descent's RosenGrad): each run right after its load
+    plain_task, plain_cases, _ = pickle.loads(inputs_of(name))
+    want = [raw_to_json(collect(plain_task, ex.reference, c)) for c in plain_cases]
+    task, cases, _ = pickle.loads(pickle.loads(served.data)["inputs"][name])
+    with CalleeService(tmp_path / "callees.sock", served.functions):
+        got = [raw_to_json(collect(task, ex.reference, c)) for c in cases]
+    pickle.loads(inputs_of(name))  # the live classes as they were for the other tests
+    assert json.loads(json.dumps(got)) == json.loads(json.dumps(want))
+    assert len(got) == len(list(ex.hidden()))
