@@ -182,10 +182,11 @@ def lesson_run(lesson: str) -> dict:
 
 
 
-def _timed_autograde(course, lesson) -> tuple[float, list[float]]:
-    """Run `nbgrader autograde` on every submission; returns (command seconds, seconds per
-    submission), each submission timed from nbgrader's log line that starts it to the next."""
-    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", lesson, "--force", "--log-level=INFO"],
+def _timed_autograde(course, lesson, options=()) -> tuple[float, list[float]]:
+    """Run `nbgrader autograde` (with more ``options``) on every submission; returns (command seconds,
+    seconds per submission), each submission timed from nbgrader's log line that starts it to the next."""
+    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", lesson, "--force", "--log-level=INFO",
+                             *options],
                             cwd=course, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     start, marks, lines = time.perf_counter(), [], []
     for line in proc.stdout:
@@ -200,7 +201,7 @@ def _timed_autograde(course, lesson) -> tuple[float, list[float]]:
     return end - start, [b - a for a, b in zip(marks, marks[1:])]
 
 
-def autograde_run(lesson: str, course: pathlib.Path, submissions: int) -> dict:
+def autograde_run(lesson: str, course: pathlib.Path, submissions: int, options=()) -> dict:
     """`nbgrader autograde` of ``submissions`` solved submissions in one command (the way a class is
     graded): the median time per submission from nbgrader's own log, and nbgrader's fixed start-up,
     against executing the same solved submission plainly (kernel start to shutdown)."""
@@ -212,7 +213,7 @@ def autograde_run(lesson: str, course: pathlib.Path, submissions: int) -> dict:
     for k in range(submissions):
         path = write_submission(course, f"bench{k}", lesson, nb)
     plain, _ = execute(nbformat.read(path, as_version=4), path.parent)
-    command, each = _timed_autograde(course, lesson)
+    command, each = _timed_autograde(course, lesson, options)
     per = statistics.median(each)
     return {"plain_s": plain.wall, "autograde_command_s": command, "per_submission_s": each,
             "autograde_s": per, "nbgrader_fixed_s": command - sum(each), "overhead": per / plain.wall - 1}
@@ -341,6 +342,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=1,
                         help="executions of each lesson; the fastest counts (use 2-3 on a busy machine)")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "bench-results")
+    parser.add_argument("--nbgrader-option", action="append", default=[], dest="options",
+                        help="an option for nbgrader autograde (repeat for several), e.g. "
+                             "--nbgrader-option=--SafeExecute.answers_outside=True")
     args = parser.parse_args(argv)
     selected = args.lessons or lessons()
     unknown = set(selected) - set(lessons())
@@ -357,6 +361,7 @@ def main(argv=None) -> int:
                     "python": platform.python_version(), "torch": torch.__version__,
                     "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg())},
         "budgets": BUDGET,
+        "nbgrader_options": args.options,
     }
     print("floor: kernel starts ...", flush=True)
     results["floor"] = floor(args.repeat)
@@ -367,7 +372,7 @@ def main(argv=None) -> int:
             r = min((lesson_run(lesson) for _ in range(args.runs)), key=lambda x: x["execute_s"])
             if not args.no_autograde:
                 print(f"{lesson}: autograding ...", flush=True)
-                r["autograde"] = autograde_run(lesson, pathlib.Path(course), args.submissions)
+                r["autograde"] = autograde_run(lesson, pathlib.Path(course), args.submissions, args.options)
             results["lessons"][lesson] = r
     results["course_s"] = sum(r["execute_s"] for r in results["lessons"].values())
     print("exercises: visible and hidden tests ...", flush=True)

@@ -68,8 +68,24 @@ def first_mistakes(lesson: str) -> dict[str, dict[str, str]]:
 def mistake_code(chosen: Mapping[str, str]) -> str:
     """A solution cell's code that defines each function name as its exercise's first catalogued
     mistake (``chosen``: function name -> registry key, see :func:`first_mistakes`)."""
-    lines = ["from coursegrader.grading import get_exercise"]
-    return "\n".join(lines + [f'{fn_name} = get_exercise("{key}").mistakes[0].fn' for fn_name, key in chosen.items()])
+    from coursegrader.grading import get_exercise
+
+    return "\n".join(planted_function(fn_name, get_exercise(key).mistakes[0].fn) for fn_name, key in chosen.items())
+
+
+def planted_function(name: str, fn: Callable) -> str:
+    """A line of a submission binding ``name`` to ``fn``, an instructor function (a catalogued mistake),
+    pickled by value: the grading kernel cannot import the instructor package (issue 29), and the
+    function is the student's own code there, as a student who wrote it would hand it in."""
+    import base64
+
+    import cloudpickle
+
+    from coursegrader.grading.handoff import by_value
+
+    with by_value():
+        blob = base64.b64encode(cloudpickle.dumps(fn)).decode("ascii")
+    return f'import base64, pickle\n{name} = pickle.loads(base64.b64decode("{blob}"))'
 
 
 def write_submission(course: pathlib.Path, student: str, lesson: str, nb) -> pathlib.Path:
@@ -98,14 +114,12 @@ def make_class(course: pathlib.Path, lesson: str, n: int) -> None:
     shutil.copy(ROOT / CONFIG_FILE, course)
     run_nbgrader(course, "generate_assignment", lesson, "--force", log_level="ERROR", quiet=True)
     release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
-    planted = {}  # solution cell -> an import of the exercise's first catalogued mistake
+    planted = {}  # solution cell -> the exercise's first catalogued mistake, pickled by value
     for cell in release.cells:
         ids = split_cell_id(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
         if ids and ids[1] == "solution":
             try:
-                mistake = get_exercise(ids[0]).mistakes[0].fn
-                planted[cell_id(ids[0], "solution")] = (f"from {mistake.__module__} import {mistake.__name__} "
-                                                        f"as {ids[0]}")
+                planted[cell_id(ids[0], "solution")] = planted_function(ids[0], get_exercise(ids[0]).mistakes[0].fn)
             except (KeyError, IndexError):
                 pass
     for i in range(n):

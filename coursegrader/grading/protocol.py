@@ -38,6 +38,9 @@ from typing import Any
 from coursekit.check import wire
 from coursekit.check.collect import RawResult
 
+# the payload is written by the grading kernel, which has the student package only; re-exported here
+from coursekit.check.payload import MIME, VERSION, make_payload, payload_output, raw_to_json  # noqa: F401
+
 # -- cell ids ----------------------------------------------------------------------------------
 KINDS = ("solution", "check", "grade")
 _CELL_ID = re.compile(r"^(?P<exercise>.+)_(?P<kind>solution|check|grade)$")
@@ -124,8 +127,6 @@ def grade_cell_metadata(exercise_id: str, points: float) -> dict:
 
 
 # -- payload -----------------------------------------------------------------------------------
-MIME = "application/vnd.coursekit.results+json"
-VERSION = 1
 MAX_PAYLOAD_CHARS = 64_000_000  # far above any honest payload (arrays are capped by wire.MAX_ARRAY_BYTES)
 MAX_CASES = 10_000
 _PAYLOAD_KEYS = {"version", "exercise", "cases", "judged_with", "own"}
@@ -134,12 +135,6 @@ _CASE_KEYS = {"value", "error", "output", "delegated", "modified"}
 
 class PayloadError(ValueError):
     """A payload that does not follow the schema: it earns nothing."""
-
-
-def raw_to_json(raw: RawResult) -> dict:
-    """One case's result as the payload carries it."""
-    return {"value": wire.encode(raw.value), "error": raw.error, "output": raw.output,
-            "delegated": list(raw.delegated), "modified": raw.modified}
 
 
 def raw_from_json(obj: Any) -> RawResult:
@@ -160,24 +155,6 @@ def raw_from_json(obj: Any) -> RawResult:
     except (ValueError, TypeError, KeyError) as exc:
         raise PayloadError(f"undecodable value: {exc}") from None
     return RawResult(value, error, output, delegated, modified)
-
-
-def make_payload(exercise: str, raws: Iterable[RawResult],
-                 judged_with: Mapping[str, Mapping[str, Iterable[RawResult]]] | None = None,
-                 own: Iterable[RawResult] | None = None) -> dict:
-    """The payload the kernel publishes for one graded exercise (``judged_with`` and ``own`` only
-    when callees were replaced: see the module's docstring)."""
-    payload = {"version": VERSION, "exercise": exercise, "cases": [raw_to_json(r) for r in raws]}
-    if judged_with:
-        payload["judged_with"] = {name: {key: [raw_to_json(r) for r in rs] for key, rs in keys.items()}
-                                  for name, keys in judged_with.items()}
-        payload["own"] = [raw_to_json(r) for r in own or ()]
-    return payload
-
-
-def payload_output(exercise: str, raws: Iterable[RawResult], **cascade) -> dict:
-    """``{MIME: payload}``: what the kernel hands to ``IPython.display.display(..., raw=True)``."""
-    return {MIME: make_payload(exercise, raws, **cascade)}
 
 
 def payloads_in(outputs: Iterable[Mapping]) -> dict[str, list[Any]]:

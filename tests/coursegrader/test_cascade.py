@@ -95,11 +95,14 @@ def cell_of(lesson: str) -> dict[str, str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory, course):
+@pytest.fixture(scope="module", params=[False, True], ids=["kits", "callee_service"])
+def graded(tmp_path_factory, course, request):
     """One student per lesson autograded by nbgrader, each lesson in a copy of its own of the course
     generated for the run (tests/conftest.py; two nbgrader processes writing one SQLite gradebook at
-    once can fail on its lock: in a fresh CI run lesson 03's autograde did)."""
+    once can fail on its lock: in a fresh CI run lesson 03's autograde did); once with the callees' kits
+    handed into the kernel, once with the callee service (issue 29: the course's callees served as values
+    from outside)."""
+    option = f"--SafeExecute.callee_service={request.param}"
     root = tmp_path_factory.mktemp("cascade")
     for lesson in SLIPS:
         copy = root / lesson
@@ -108,7 +111,8 @@ def graded(tmp_path_factory, course):
         cell, code, _, _ = SLIPS[lesson]
         write_submission(copy, STUDENT, lesson, filled_release(lesson, release, replace={cell: code}))
     with ThreadPoolExecutor(2) as pool:  # nbgrader grades on about one core; the machine has two
-        list(pool.map(lambda lesson: nbgrader(root / lesson, "autograde", lesson, "--student", STUDENT), SLIPS))
+        list(pool.map(lambda lesson: nbgrader(root / lesson, "autograde", lesson, "--student", STUDENT, option),
+                      SLIPS))
     return root
 
 

@@ -288,7 +288,9 @@ def test_reports_say_what_happened(graded):
     assert "calls coursegrader.reference.gradients.forward_difference" in cell_text(course, "delegates",
                                                                                     "forward_difference_grade")
     for grade_id in ("rosenbrock_grade", "torch_grad_grade", "forward_difference_grade"):
-        assert "changed the grading. The verified score counts" in cell_text(course, "patches", grade_id)
+        # the grading kernel compares nothing (issue 29): the patched comparisons change no grade,
+        # and the cell claims no score a note could contradict (it did while the kernel judged)
+        assert "changed the grading" not in cell_text(course, "patches", grade_id)
     for grade_id in ("gradient_check_grade", "torch_grad_grade"):
         assert "no verified results" in cell_text(course, "replace_grader", grade_id)
     noisy = cell_text(course, "noise", "rosenbrock_grad_grade")

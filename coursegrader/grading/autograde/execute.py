@@ -22,8 +22,11 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Float, Integer, Unicode
 
+from .. import handoff
 from ..cellflow import needed_cells
+from ..protocol import grade_calls, is_grade_cell
 from . import sandbox
+from .callee_service import CalleeService, registry_judge
 from .provisioner import SandboxKernelSpecManager
 
 
@@ -56,9 +59,23 @@ class SafeExecute(Execute):
         "course; none found: every cell runs).")).tag(config=True)
     course_root = Unicode("", help="The course directory to hide from the kernel (default: the "
                                    "current directory).").tag(config=True)
+    answers_outside = Bool(True, help=(
+        "Issue 29: the sandboxed kernel sees no file of the instructor package (a stand-in instead); before "
+        "each grade cell the grader hands it the cell's hidden cases and the kits of callees already graded "
+        "(coursegrader.grading.handoff), its grade() runs them and publishes the raw results, and "
+        "VerifyGrades judges them. False: the kernel imports the instructor package and judges too (the "
+        "score that counts is still VerifyGrades').")).tag(config=True)
+
+    callee_service = Bool(False, help=(
+        "Issue 29, Deliver 2 (with answers_outside): a grade cell is handed no callee's code or answers; "
+        "the course's callees run in the grader's process, served to the kernel as values over a Unix "
+        "socket while the cell runs (coursegrader.grading.autograde.callee_service), never a function "
+        "the cell grades. False: the kernel is handed kits (the callee's function and answers) of "
+        "functions already graded.")).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._service = None
         self.sandboxed = False
         if self.sandbox != "off":
             reason = sandbox.unavailable_reason()
@@ -92,7 +109,7 @@ class SafeExecute(Execute):
         memory = int(self.memory_limit_gb * 2 ** 30) if self.memory_limit_gb else 0
         km.kernel_spec_manager = SandboxKernelSpecManager(sandbox_config={
             "hidden_folders": [str(h) for h in hidden], "memory_limit": memory, "private": private,
-            "stderr_path": kernel_log})
+            "stderr_path": kernel_log, "answers_outside": bool(self.answers_outside)})
         # the kernel talks over Unix sockets in the private folder: no network inside the sandbox
         km.transport = "ipc"
         km.ip = os.path.join(private, "kernel")
@@ -149,6 +166,7 @@ class SafeExecute(Execute):
             cell.outputs = [_error("GradingStopped", f"not run: the kernel died or hung {self._restarts} times "
                                                      "in this notebook")]
             return cell, resources
+        inputs = self._hand_in(cell, index)
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:
@@ -160,10 +178,43 @@ class SafeExecute(Execute):
             cell.outputs = [_error("KernelDied" if dead else "CellTimeoutError", what)]
             self._restart_and_replay()
             return cell, resources
+        finally:
+            if inputs is not None:
+                inputs.unlink(missing_ok=True)
+            if self._service is not None:
+                self._service.stop()
+                self._service = None
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution") or not meta.get("grade") and not meta.get("locked"):
             self._replayable.append(index)
         return cell, resources
+
+    def _hand_in(self, cell, index: int) -> pathlib.Path | None:
+        """With ``answers_outside``, write a grade cell's hidden cases, and the kits of the functions
+        already graded that its functions may call (:func:`~coursegrader.grading.handoff.callees_to_hand_in`),
+        where the kernel reads them (its private folder), for the time the cell runs; returns the file
+        (None otherwise)."""
+        if not (self.sandboxed and self.answers_outside and is_grade_cell(cell)):
+            return None
+        keys = [key for key, _ in grade_calls(cell.source)]
+        before = [c for c in self.nb.cells[:index] if c.cell_type == "code"]
+        graded_before = [key for c in before if is_grade_cell(c) for key, _ in grade_calls(c.source)]
+        callees = handoff.callees_to_hand_in(keys, [c.source for c in before], graded_before)
+        path = pathlib.Path(self.km.connection_file).parent / sandbox.INPUTS_FILE
+        scratch = path.with_suffix(".partial")
+        if self.callee_service:
+            served = handoff.served_inputs(keys, callees)
+            data = served.data
+            if served.functions:
+                self._service = CalleeService(
+                    path.parent / sandbox.SERVICE_FILE, served.functions,
+                    {name: registry_judge(name, served.lesson) for name in served.judged})
+                self._service.start()
+        else:
+            data = handoff.inputs(keys, callees)
+        scratch.write_bytes(data)
+        os.replace(scratch, path)
+        return path
 
     def _restart_and_replay(self):
         """A fresh kernel with the state of the cells run so far (outputs discarded)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 from . import sandbox
 
@@ -29,6 +29,8 @@ class SandboxProvisioner(LocalProvisioner):
     hidden_folders = List(Unicode(), help="Folders masked (empty) inside the sandbox.").tag(config=True)
     memory_limit = Integer(0, help="Address-space cap of the kernel in bytes (0: none).").tag(config=True)
     private = Unicode(help="The folder shared with the kernel: sockets, connection file, caches.").tag(config=True)
+    answers_outside = Bool(False, help="Keep the instructor package out of the kernel's view; grade() runs "
+                                       "the cases the grader hands in (issue 29).").tag(config=True)
     stderr_path = Unicode("", help="A file (outside the sandbox) that receives the kernel's own stderr: "
                                    "why it could not start, when it cannot.").tag(config=True)
 
@@ -41,7 +43,8 @@ class SandboxProvisioner(LocalProvisioner):
             with open(self.stderr_path, "ab") as log:  # Popen gets its own copy of the descriptor
                 kwargs["stderr"] = os.dup(log.fileno())
         kwargs["cmd"] = sandbox.command(resolved_command(kwargs["cmd"]), workdir=workdir, private=self.private,
-                                        hidden=self.hidden_folders, memory_limit=self.memory_limit or None)
+                                        hidden=self.hidden_folders, memory_limit=self.memory_limit or None,
+                                        answers_outside=self.answers_outside)
         return kwargs
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):

@@ -1,10 +1,9 @@
 """Hand the raw results of a hidden test to the grader's own process while nbgrader autogrades."""
 from __future__ import annotations
 
+from coursekit.check import payload
 from coursekit.check.collect import RawResult
 from coursekit.runtime import is_autograding
-
-from ..protocol import payload_output
 
 
 def publish(name: str, raws: list[RawResult], **cascade) -> None:
@@ -13,10 +12,5 @@ def publish(name: str, raws: list[RawResult], **cascade) -> None:
     reach: whatever a notebook does to this module, numpy or torch, the score that counts is
     computed there. ``cascade``: ``judged_with`` and ``own`` when callees were replaced
     (:mod:`coursegrader.grading.protocol`). Outside autograding it does nothing."""
-    if not is_autograding():
-        return
-    try:
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - not in a kernel
-        return
-    display(payload_output(name, raws, **cascade), raw=True)
+    if is_autograding():
+        payload.publish(name, raws, **cascade)
