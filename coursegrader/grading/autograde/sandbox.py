@@ -85,8 +85,9 @@ def instructor_project() -> pathlib.Path | None:
 STAND_IN = {"__init__.py": '"""A stand-in: the instructor package is not in the grading kernel\'s view."""\n',
             "grading/__init__.py": '"""The hidden tests\' grade(): runs the cases the grader hands in."""\n'
                                    "from coursekit.check.hidden import grade\n\n__all__ = [\"grade\"]\n"}
+# RuntimeError, not NotImplementedError: that one means "your exercise is not done yet" to the student
 STUB = ("def {name}(*args, **kwargs):\n"
-        "    raise NotImplementedError(\"the course's reference is not available while grading\")\n\n\n")
+        "    raise RuntimeError(\"the course's reference is not available while grading\")\n\n\n")
 SERVICE_FILE = "callees.sock"  # in the private folder: the callee service's socket, while a grade cell runs
 INPUTS_FILE = "grading-inputs.pickle"  # in the private folder: what the grader hands in for a grade cell
 
